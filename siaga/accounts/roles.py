@@ -1,0 +1,210 @@
+"""Roles and what each may do: the one place that maps a role to its permissions.
+
+A permission is ``<model_name>.<action>`` (``organization.view``, ``job.change``) or a page-level
+capability (``audit.export``). Each grant has a scope:
+
+- ``ALL``: every row;
+- ``ORG``: rows of the organization in which the user holds the role;
+- ``OWN``: rows the user owns (their own jobs, tokens).
+
+``Model.objects.restrict(user, action)`` (``siaga.core.querysets``) turns the grants into a filter.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CERT_ADMIN = "cert_admin", _("CERT administrator")
+    CERT_LEAD = "cert_lead", _("CERT lead")
+    CERT_ANALYST = "cert_analyst", _("CERT analyst")
+    COORD_MEMBER = "coord_member", _("Coordination-group member")
+    CONSTITUENT_ADMIN = "constituent_admin", _("Constituent administrator")
+    CONSTITUENT_REPORTER = "constituent_reporter", _("Constituent reporter")
+    AUDITOR = "auditor", _("Auditor")
+
+
+class Scope(enum.Enum):
+    ALL = "all"
+    ORG = "org"
+    OWN = "own"
+
+
+ALL, ORG, OWN = Scope.ALL, Scope.ORG, Scope.OWN
+
+CERT_STAFF_ROLES = frozenset({Role.CERT_ADMIN, Role.CERT_LEAD, Role.CERT_ANALYST})
+# Staff and administrators must use a second factor (issue: TOTP mandatory for CERT staff and admins).
+TWO_FACTOR_ROLES = CERT_STAFF_ROLES | {Role.CONSTITUENT_ADMIN}
+
+_EVERYONE: dict[str, set[Scope]] = {
+    "organization.view": {ORG},
+    "membership.view": {ORG},
+    "user.view": {ORG},
+    "job.view": {OWN},
+    "apitoken.view": {OWN},
+    "apitoken.add": {OWN},
+    "apitoken.change": {OWN},
+}
+
+PERMISSIONS: dict[str, dict[str, set[Scope]]] = {
+    Role.CERT_ADMIN: {
+        "organization.view": {ALL},
+        "organization.add": {ALL},
+        "organization.change": {ALL},
+        "membership.view": {ALL},
+        "membership.add": {ALL},
+        "membership.change": {ALL},
+        "user.view": {ALL},
+        "job.view": {ALL},
+        "job.add": {ALL},
+        "job.change": {ALL},
+        "audit.view": {ALL},
+        "auditentry.view": {ALL},
+        "audit.export": {ALL},
+        "apitoken.change": {ALL},
+        "apitoken.view": {ALL},
+    },
+    Role.CERT_LEAD: {
+        "organization.view": {ALL},
+        "membership.view": {ALL},
+        "user.view": {ALL},
+        "job.view": {ALL},
+        "job.add": {ALL},
+        "job.change": {OWN},
+    },
+    Role.CERT_ANALYST: {
+        "organization.view": {ALL},
+        "membership.view": {ALL},
+        "user.view": {ALL},
+        "job.view": {OWN},
+        "job.add": {ALL},
+        "job.change": {OWN},
+    },
+    Role.COORD_MEMBER: {
+        # The coordination group works with every organization, but manages only its own people.
+        "organization.view": {ALL},
+    },
+    Role.CONSTITUENT_ADMIN: {
+        "organization.change": {ORG},
+        "membership.add": {ORG},
+        "membership.change": {ORG},
+    },
+    Role.CONSTITUENT_REPORTER: {},
+    Role.AUDITOR: {
+        "organization.view": {ALL},
+        "membership.view": {ALL},
+        "user.view": {ALL},
+        "job.view": {ALL},
+        "audit.view": {ALL},
+        "auditentry.view": {ALL},
+        "audit.export": {ALL},
+    },
+}
+
+# Which organization kinds may hold which roles (a hospital cannot have a CERT analyst).
+ROLES_BY_ORGANIZATION_KIND: dict[str, frozenset[str]] = {
+    "cert": frozenset({Role.CERT_ADMIN, Role.CERT_LEAD, Role.CERT_ANALYST, Role.AUDITOR}),
+    "member_agency": frozenset({Role.COORD_MEMBER, Role.AUDITOR}),
+    "constituent": frozenset({Role.CONSTITUENT_ADMIN, Role.CONSTITUENT_REPORTER}),
+}
+
+# Who may grant which roles when inviting or changing members.
+GRANTABLE_ROLES: dict[str, frozenset[str]] = {
+    Role.CERT_ADMIN: frozenset(Role.values),
+    Role.CONSTITUENT_ADMIN: frozenset({Role.CONSTITUENT_ADMIN, Role.CONSTITUENT_REPORTER}),
+}
+
+
+@dataclass(frozen=True)
+class Grant:
+    """How far one permission reaches for one user."""
+
+    all: bool = False
+    org_ids: frozenset[int] = frozenset()
+    own: bool = False
+
+    def __bool__(self) -> bool:
+        return self.all or bool(self.org_ids) or self.own
+
+
+@dataclass
+class Principal:
+    """A signed-in user with the roles they hold, resolved once per request."""
+
+    user_id: int
+    is_superuser: bool
+    roles: list[tuple[int, str]] = field(default_factory=list)  # (organization id, role)
+
+    @property
+    def role_names(self) -> set[str]:
+        return {role for _, role in self.roles}
+
+    @property
+    def organization_ids(self) -> frozenset[int]:
+        return frozenset(org_id for org_id, _ in self.roles)
+
+    def scopes(self, permission: str) -> Grant:
+        if self.is_superuser:
+            return Grant(all=True)
+        is_all, own, org_ids = False, False, set()
+        for org_id, role in self.roles:
+            granted = PERMISSIONS.get(role, {}).get(permission, set()) | _EVERYONE.get(permission, set())
+            is_all |= ALL in granted
+            own |= OWN in granted
+            if ORG in granted:
+                org_ids.add(org_id)
+        if not self.roles and permission in _EVERYONE and OWN in _EVERYONE[permission]:
+            own = True
+        return Grant(all=is_all, org_ids=frozenset(org_ids), own=own)
+
+    def has_perm(self, permission: str, organization_id: int | None = None) -> bool:
+        grant = self.scopes(permission)
+        if organization_id is None:
+            return bool(grant)
+        return grant.all or organization_id in grant.org_ids
+
+    def can_grant(self, role: str, organization_id: int) -> bool:
+        if self.is_superuser:
+            return True
+        return any(
+            role in GRANTABLE_ROLES.get(held, frozenset())
+            and (held == Role.CERT_ADMIN or org_id == organization_id)
+            for org_id, held in self.roles
+        )
+
+    @property
+    def is_cert_staff(self) -> bool:
+        return self.is_superuser or bool(self.role_names & CERT_STAFF_ROLES)
+
+    @property
+    def needs_two_factor(self) -> bool:
+        return self.is_superuser or bool(self.role_names & TWO_FACTOR_ROLES)
+
+
+def principal_for(user: Any) -> Principal:
+    """The user's principal, cached on the user object for the rest of the request."""
+    cached = getattr(user, "_siaga_principal", None)
+    if cached is not None:
+        return cached
+    from siaga.organizations.models import Membership
+
+    roles = list(
+        Membership.objects.filter(user_id=user.pk, organization__is_active=True).values_list(
+            "organization_id", "role"
+        )
+    )
+    principal = Principal(user_id=user.pk, is_superuser=user.is_superuser, roles=roles)
+    user._siaga_principal = principal
+    return principal
+
+
+def forget_principal(user: Any) -> None:
+    """Drop the cached principal after the user's memberships changed."""
+    if hasattr(user, "_siaga_principal"):
+        del user._siaga_principal

@@ -1,0 +1,138 @@
+"""Writing to and checking the audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from siaga.audit.choices import AuditAction
+from siaga.audit.context import current_context
+from siaga.audit.models import GENESIS_HASH, AuditChainHead, AuditEntry
+
+VERIFY_BATCH = 2000
+
+
+def object_type_of(obj: models.Model | type[models.Model]) -> str:
+    return obj._meta.label_lower
+
+
+def do_record_event(
+    action: str,
+    obj: models.Model | None = None,
+    *,
+    changes: dict[str, Any] | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+    actor: Any = None,
+) -> AuditEntry:
+    """Append one entry to the chain, in the caller's transaction if there is one.
+
+    The chain head is locked for the rest of that transaction: entries are numbered in commit order
+    and a rolled-back change takes its entry with it, so nothing is recorded that did not happen.
+    """
+    context = current_context()
+    actor = actor if actor is not None else context.resolve_actor()
+    if obj is not None:
+        object_type = object_type or object_type_of(obj)
+        object_id = object_id or str(obj.pk)
+        object_repr = object_repr or str(obj)
+    with transaction.atomic():
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
+        entry = AuditEntry(
+            seq=head.seq + 1,
+            created_at=timezone.now(),
+            actor_id=actor.pk if actor is not None else None,
+            actor_label=(getattr(actor, "email", "") or str(actor))[:254] if actor is not None else "",
+            via=context.via,
+            action=action,
+            object_type=object_type[:100],
+            object_id=str(object_id)[:64],
+            object_repr=object_repr[:300],
+            changes=_jsonable(changes or {}),
+            ip_address=context.ip_address,
+            user_agent=(context.user_agent or "")[:300],
+            request_id=context.request_id[:64],
+            prev_hash=head.last_hash,
+        )
+        entry.entry_hash = entry.compute_hash()
+        entry.save(force_insert=True)
+        head.seq, head.last_hash = entry.seq, entry.entry_hash
+        head.save(update_fields=["seq", "last_hash"])
+    return entry
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return repr(value)  # floats round-trip through JSON columns inexactly; keep the text
+    return str(value)
+
+
+def is_sensitive(obj: models.Model) -> bool:
+    """An object whose every view is audited: TLP:RED, or one that holds personal data."""
+    return bool(getattr(obj, "holds_personal_data", False)) or getattr(obj, "tlp", None) == "red"
+
+
+def record_sensitive_view(obj: models.Model) -> None:
+    if is_sensitive(obj):
+        do_record_event(AuditAction.VIEW, obj)
+
+
+def record_export(what: str, count: int, filters: dict[str, Any] | None = None) -> None:
+    do_record_event(
+        AuditAction.EXPORT,
+        object_type=what,
+        object_repr=f"{count} rows",
+        changes={"rows": count, "filters": filters or {}},
+    )
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    seq: int | None
+    entry_id: int | None
+    problem: str
+
+    def __str__(self) -> str:
+        where = f"entry seq={self.seq} (id {self.entry_id})" if self.seq is not None else "chain"
+        return f"{where}: {self.problem}"
+
+
+def iter_chain_problems(
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterator[ChainProblem]:
+    """Walk the chain in sequence order and name every entry that was edited, deleted or reordered."""
+    total = AuditEntry.objects.count()
+    expected_prev, expected_seq, done = GENESIS_HASH, 1, 0
+    last_seq = 0
+    rows = AuditEntry.objects.order_by("seq")
+    for entry in rows.iterator(chunk_size=VERIFY_BATCH):
+        if entry.seq != expected_seq:
+            yield ChainProblem(
+                entry.seq, entry.pk, f"sequence gap: expected {expected_seq}; entries were deleted"
+            )
+        if entry.prev_hash != expected_prev:
+            yield ChainProblem(
+                entry.seq, entry.pk, "link broken: previous entry was edited, deleted or reordered"
+            )
+        if entry.compute_hash() != entry.entry_hash:
+            yield ChainProblem(entry.seq, entry.pk, "content does not match its hash: entry was edited")
+        expected_prev, expected_seq, last_seq = entry.entry_hash, entry.seq + 1, entry.seq
+        done += 1
+        if progress and (done % VERIFY_BATCH == 0 or done == total):
+            progress(done, total)
+    head = AuditChainHead.objects.filter(id=1).first()
+    if head is not None and head.seq != last_seq:
+        yield ChainProblem(None, None, f"chain head is at seq {head.seq} but the last entry is {last_seq}")
+    if head is not None and head.seq == last_seq and head.last_hash != expected_prev:
+        yield ChainProblem(None, None, "chain head hash does not match the last entry")

@@ -1,0 +1,56 @@
+"""The demo data set: the CERT, three member agencies, five constituents, one user per role.
+
+Names are invented; e-mail addresses use the reserved ``.example`` domain (RFC 2606).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from siaga.accounts.models import User
+from siaga.accounts.roles import Role
+from siaga.organizations.choices import ConstituentType, OrganizationKind
+from siaga.organizations.models import Membership, Organization
+
+DEMO_PASSWORD = "siaga-demo-2026"  # noqa: S105  (printed for the demo; never used in production)
+
+ORGANIZATIONS: list[dict[str, Any]] = [
+    {"name": "CSIRT Sektor Kesehatan", "short_name": "Health-CSIRT", "kind": OrganizationKind.CERT},
+    {"name": "Badan Siber Nasional (contoh)", "short_name": "BSN", "kind": OrganizationKind.MEMBER_AGENCY},
+    {"name": "Badan Penyelenggara Jaminan Kesehatan (contoh)", "short_name": "BPJK", "kind": OrganizationKind.MEMBER_AGENCY},
+    {"name": "Lembaga Pelindungan Data Pribadi (contoh)", "short_name": "LPDP", "kind": OrganizationKind.MEMBER_AGENCY},
+    {"name": "RSUD Sehat Sentosa", "short_name": "RSUD-SS", "kind": OrganizationKind.CONSTITUENT, "constituent_type": ConstituentType.HOSPITAL},
+    {"name": "Puskesmas Kebon Jeruk Contoh", "short_name": "PKM-KJ", "kind": OrganizationKind.CONSTITUENT, "constituent_type": ConstituentType.CLINIC},
+    {"name": "Laboratorium Klinik Prima Medika", "short_name": "LAB-PM", "kind": OrganizationKind.CONSTITUENT, "constituent_type": ConstituentType.LABORATORY},
+    {"name": "Apotek Bersama Farma", "short_name": "APT-BF", "kind": OrganizationKind.CONSTITUENT, "constituent_type": ConstituentType.PHARMACY},
+    {"name": "PT SIMRS Nusantara Digital", "short_name": "SIMRS-ND", "kind": OrganizationKind.CONSTITUENT, "constituent_type": ConstituentType.HEALTHTECH_VENDOR},
+]
+
+# (e-mail, full name, organization short name, role, language)
+USERS: list[tuple[str, str, str, str, str]] = [
+    ("admin@csirt.siaga.example", "Ayu Lestari", "Health-CSIRT", Role.CERT_ADMIN, "id"),
+    ("lead@csirt.siaga.example", "Budi Santoso", "Health-CSIRT", Role.CERT_LEAD, "id"),
+    ("analyst@csirt.siaga.example", "Citra Wulandari", "Health-CSIRT", Role.CERT_ANALYST, "en"),
+    ("member@bsn.siaga.example", "Dedi Kurniawan", "BSN", Role.COORD_MEMBER, "id"),
+    ("admin@rsud-ss.siaga.example", "Eka Putri", "RSUD-SS", Role.CONSTITUENT_ADMIN, "id"),
+    ("reporter@rsud-ss.siaga.example", "Fajar Nugroho", "RSUD-SS", Role.CONSTITUENT_REPORTER, "en"),
+    ("auditor@csirt.siaga.example", "Gita Maharani", "Health-CSIRT", Role.AUDITOR, "en"),
+]
+
+
+def load_demo_data() -> list[tuple[User, str]]:
+    """Create whatever of the demo set is missing; existing rows are left as they are."""
+    organizations: dict[str, Organization] = {}
+    for spec in ORGANIZATIONS:
+        org, _ = Organization.objects.get_or_create(name=spec["name"], defaults=spec)
+        organizations[spec["short_name"]] = org
+    users: list[tuple[User, str]] = []
+    for email, full_name, org_short, role, language in USERS:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(
+                email=email, password=DEMO_PASSWORD, full_name=full_name, language=language
+            )
+        Membership.objects.get_or_create(user=user, organization=organizations[org_short], defaults={"role": role})
+        users.append((user, role))
+    return users

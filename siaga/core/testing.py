@@ -1,0 +1,140 @@
+"""Test personas and helpers, shared by every app's tests (loaded by the root conftest.py).
+
+The personas: a CERT admin, lead and analyst, a coordination-group member, a hospital's admin and
+reporter, a reporter of another hospital, an auditor, and an outsider with no membership.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from siaga.accounts.models import ApiToken, User, hash_token
+from siaga.accounts.roles import Role
+from siaga.organizations.choices import ConstituentType, OrganizationKind
+from siaga.organizations.models import Membership, Organization
+
+PASSWORD = "correct-horse-battery-staple"  # noqa: S105
+
+__all__ = [
+    "PASSWORD",
+    "Personas",
+    "api_client_for",
+    "clear_cache",
+    "login",
+    "make_token",
+    "make_user",
+    "orgs",
+    "personas",
+]
+
+
+@pytest.fixture(autouse=True)
+def clear_cache() -> Iterator[None]:
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@dataclass
+class Orgs:
+    cert: Organization
+    agency: Organization
+    hospital: Organization
+    other_hospital: Organization
+
+
+@pytest.fixture
+def orgs(db: Any) -> Orgs:
+    return Orgs(
+        cert=Organization.objects.create(name="Test CERT", kind=OrganizationKind.CERT),
+        agency=Organization.objects.create(name="Test Agency", kind=OrganizationKind.MEMBER_AGENCY),
+        hospital=Organization.objects.create(
+            name="Test Hospital", kind=OrganizationKind.CONSTITUENT, constituent_type=ConstituentType.HOSPITAL
+        ),
+        other_hospital=Organization.objects.create(
+            name="Other Hospital", kind=OrganizationKind.CONSTITUENT, constituent_type=ConstituentType.HOSPITAL
+        ),
+    )
+
+
+def make_user(email: str, organization: Organization | None = None, role: str | None = None, **extra: Any) -> User:
+    extra.setdefault("full_name", email.split("@")[0].replace(".", " ").title())
+    user = User.objects.create_user(email=email, password=PASSWORD, **extra)
+    if organization is not None and role is not None:
+        Membership.objects.create(user=user, organization=organization, role=role)
+    return user
+
+
+@dataclass
+class Personas:
+    orgs: Orgs
+    cert_admin: User
+    cert_lead: User
+    cert_analyst: User
+    coord_member: User
+    constituent_admin: User
+    constituent_reporter: User
+    other_reporter: User
+    auditor: User
+    outsider: User
+
+    def by_name(self, name: str) -> User:
+        return getattr(self, name)
+
+    NAMES = (
+        "cert_admin",
+        "cert_lead",
+        "cert_analyst",
+        "coord_member",
+        "constituent_admin",
+        "constituent_reporter",
+        "other_reporter",
+        "auditor",
+        "outsider",
+    )
+
+
+@pytest.fixture
+def personas(orgs: Orgs) -> Personas:
+    return Personas(
+        orgs=orgs,
+        cert_admin=make_user("admin@cert.test", orgs.cert, Role.CERT_ADMIN),
+        cert_lead=make_user("lead@cert.test", orgs.cert, Role.CERT_LEAD),
+        cert_analyst=make_user("analyst@cert.test", orgs.cert, Role.CERT_ANALYST),
+        coord_member=make_user("member@agency.test", orgs.agency, Role.COORD_MEMBER),
+        constituent_admin=make_user("admin@hospital.test", orgs.hospital, Role.CONSTITUENT_ADMIN),
+        constituent_reporter=make_user("reporter@hospital.test", orgs.hospital, Role.CONSTITUENT_REPORTER),
+        other_reporter=make_user("reporter@other.test", orgs.other_hospital, Role.CONSTITUENT_REPORTER),
+        auditor=make_user("auditor@cert.test", orgs.cert, Role.AUDITOR),
+        outsider=make_user("outsider@nowhere.test"),
+    )
+
+
+def login(client: Client, user: User, *, verified: bool = True) -> Client:
+    """Sign the user in; with ``verified`` the session has also passed the second factor."""
+    client.force_login(user)
+    if verified:
+        device, _ = TOTPDevice.objects.get_or_create(user=user, name="authenticator", defaults={"confirmed": True})
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
+def make_token(user: User, scope: str = "read_write", **extra: Any) -> str:
+    raw = ApiToken.generate()
+    ApiToken.objects.create(user=user, name="test", scope=scope, key_hash=hash_token(raw), prefix=raw[:12], **extra)
+    return raw
+
+
+def api_client_for(user: User, scope: str = "read_write") -> Client:
+    """A client that sends a bearer token of the given scope with every request."""
+    return Client(HTTP_AUTHORIZATION=f"Bearer {make_token(user, scope)}")

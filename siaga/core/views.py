@@ -1,0 +1,70 @@
+"""The home page and the health endpoint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    from siaga.jobs.models import Job
+
+    recent_jobs = Job.objects.restrict(request.user, "view").select_related("created_by")[:5]
+    return render(request, "core/home.html", {"recent_jobs": recent_jobs})
+
+
+def _database_status() -> dict[str, Any]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        return {"status": "ok", "vendor": connection.vendor}
+    except Exception as exc:
+        return {"status": "error", "error": type(exc).__name__}
+
+
+def _broker_status() -> dict[str, Any]:
+    from siaga.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+            return {"status": "ok", "transport": conn.transport_cls}
+    except Exception as exc:
+        return {"status": "error", "error": type(exc).__name__}
+
+
+def _worker_status() -> dict[str, Any]:
+    from siaga.jobs.worker import live_workers
+
+    try:
+        workers = live_workers()
+    except Exception as exc:
+        return {"status": "error", "error": type(exc).__name__}
+    return {
+        "status": "ok" if workers else "none",
+        "count": len(workers),
+        "workers": [{"hostname": w.hostname, "last_seen": w.last_seen.isoformat()} for w in workers],
+    }
+
+
+@never_cache
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    """Database, broker and worker status; 503 when the database or broker is down.
+
+    No worker is reported but not an error here: the web tier is healthy even while workers restart.
+    """
+    database = _database_status()
+    broker = _broker_status()
+    workers = _worker_status() if database["status"] == "ok" else {"status": "unknown"}
+    healthy = database["status"] == "ok" and broker["status"] == "ok"
+    body = {"status": "ok" if healthy else "error", "database": database, "broker": broker, "workers": workers}
+    return JsonResponse(body, status=200 if healthy else 503)

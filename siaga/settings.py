@@ -1,0 +1,312 @@
+"""Siaga's one settings module. Every value comes from the environment (see README, Configuration).
+
+``SIAGA_ENV=production`` switches on the hardening that ``siaga check --deploy`` expects and refuses to
+start with a default secret key, DEBUG on, or no ALLOWED_HOSTS.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from siaga.core.env import env_bool, env_choice, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env_str("SIAGA_DATA_DIR", str(BASE_DIR / "var"))).resolve()
+
+SIAGA_ENV = env_choice("SIAGA_ENV", ["development", "production"], "development")
+PRODUCTION = SIAGA_ENV == "production"
+TESTING = "pytest" in sys.modules or env_bool("SIAGA_TESTING", False)
+
+# Only good for development and tests; production refuses to start with it (see below).
+INSECURE_DEFAULT_SECRET_KEY = "siaga-development-only-secret-key-do-not-use-in-production"  # noqa: S105
+SECRET_KEY = env_str("SIAGA_SECRET_KEY", INSECURE_DEFAULT_SECRET_KEY)
+DEBUG = env_bool("SIAGA_DEBUG", not PRODUCTION)
+ALLOWED_HOSTS = env_list(
+    "SIAGA_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"]
+)
+CSRF_TRUSTED_ORIGINS = env_list("SIAGA_CSRF_TRUSTED_ORIGINS", [])
+SITE_URL = env_str("SIAGA_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def _refuse_insecure_production() -> None:
+    problems = []
+    if SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY or len(SECRET_KEY) < 50:
+        problems.append("SIAGA_SECRET_KEY is the development default or shorter than 50 characters")
+    if DEBUG:
+        problems.append("SIAGA_DEBUG is on")
+    if not ALLOWED_HOSTS:
+        problems.append("SIAGA_ALLOWED_HOSTS is empty")
+    if problems:
+        raise ImproperlyConfigured(
+            "Siaga refuses to start in production mode: " + "; ".join(problems) + "."
+        )
+
+
+if PRODUCTION:
+    _refuse_insecure_production()
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "django_htmx",
+    "ninja",
+    "mozilla_django_oidc",
+    "siaga.core",
+    "siaga.accounts",
+    "siaga.organizations",
+    "siaga.audit",
+    "siaga.jobs",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "siaga.core.middleware.RequestContextMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "siaga.accounts.middleware.UserPreferencesMiddleware",
+    "siaga.accounts.middleware.TwoFactorRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "siaga.urls"
+WSGI_APPLICATION = "siaga.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "siaga" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.tz",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "siaga.core.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+# --- Database: embedded SQLite by default, PostgreSQL through DATABASE_URL -------------------------
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'siaga.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # WAL lets the web server and the worker read while the other writes; the busy timeout makes a
+    # writer wait for the lock instead of failing at once.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # A file, not memory: worker processes started by tests must see the test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-siaga.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+# --- Cache, broker, background work ------------------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    # Shared by the web server and the worker processes, unlike the in-memory cache.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+        }
+    }
+
+BROKER_DIR = DATA_DIR / "broker"
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    for sub in ("queue", "processed"):
+        (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR / "queue"),
+        "data_folder_out": str(BROKER_DIR / "queue"),
+        "processed_folder": str(BROKER_DIR / "processed"),
+        "store_processed": False,
+    }
+else:
+    # A message a killed worker had taken comes back after this many seconds; the job table's own
+    # claim (see siaga.jobs.actions) keeps a redelivered job from running twice.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("SIAGA_BROKER_VISIBILITY_TIMEOUT", 3600, minimum=10)
+    }
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ALWAYS_EAGER = env_bool("SIAGA_TASKS_EAGER", False)
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "requeue-stalled-jobs": {"task": "siaga.jobs.tasks.requeue_stalled_jobs", "schedule": 60.0},
+    "verify-audit-chain-nightly": {
+        "task": "siaga.audit.tasks.schedule_audit_verification",
+        "schedule": 24 * 3600.0,
+    },
+}
+# A running job that has not reported progress for this long is taken to be on a dead worker.
+SIAGA_JOB_STALE_SECONDS = env_int("SIAGA_JOB_STALE_SECONDS", 300, minimum=5)
+SIAGA_WORKER_HEARTBEAT_SECONDS = env_int("SIAGA_WORKER_HEARTBEAT_SECONDS", 15, minimum=1)
+
+# --- Identity -----------------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+PASSWORD_RESET_TIMEOUT = 3600
+
+# Repeated failures lock the account name out for a while (django-axes), whatever address they come from.
+AXES_FAILURE_LIMIT = env_int("SIAGA_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIAGA_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each counted on its own
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
+OTP_TOTP_ISSUER = env_str("SIAGA_OTP_ISSUER", "Siaga")
+OTP_TOTP_THROTTLE_FACTOR = 1
+
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = env_int("SIAGA_SESSION_IDLE_MINUTES", 30, minimum=1) * 60
+SESSION_SAVE_EVERY_REQUEST = True  # the age above then counts from the last request: idle expiry
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_NAME = "siaga_session"
+CSRF_COOKIE_NAME = "siaga_csrftoken"
+CSRF_COOKIE_HTTPONLY = False  # htmx reads it for its X-CSRFToken header
+
+# OpenID Connect for agencies with an identity provider; off unless configured.
+SIAGA_OIDC_ENABLED = env_bool("SIAGA_OIDC_ENABLED", False)
+OIDC_RP_CLIENT_ID = env_str("SIAGA_OIDC_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env_str("SIAGA_OIDC_CLIENT_SECRET")
+OIDC_RP_SIGN_ALGO = env_str("SIAGA_OIDC_SIGN_ALGO", "RS256")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("SIAGA_OIDC_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = env_str("SIAGA_OIDC_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = env_str("SIAGA_OIDC_USER_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = env_str("SIAGA_OIDC_JWKS_ENDPOINT")
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_CREATE_USER = False  # only people invited into an organization may sign in
+if SIAGA_OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("siaga.accounts.oidc.SiagaOIDCBackend")
+
+# --- API -----------------------------------------------------------------------------------------------
+SIAGA_API_RATE_PER_MINUTE = env_int("SIAGA_API_RATE_PER_MINUTE", 600, minimum=1)
+SIAGA_API_PAGE_SIZE = 50
+SIAGA_API_MAX_PAGE_SIZE = 500
+NINJA_PAGINATION_PER_PAGE = SIAGA_API_PAGE_SIZE
+
+# --- Language and time -------------------------------------------------------------------------------
+LANGUAGE_CODE = env_choice("SIAGA_LANGUAGE", ["id", "en"], "id")
+LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "siaga" / "locale"]
+USE_I18N = True
+USE_TZ = True  # stored in UTC, shown in each user's zone
+TIME_ZONE = env_str("SIAGA_TIME_ZONE", "Asia/Jakarta")
+LANGUAGE_COOKIE_NAME = "siaga_language"
+
+# --- Static files ------------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": DATA_DIR / "media"}},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# --- E-mail --------------------------------------------------------------------------------------------
+EMAIL_HOST = env_str("SIAGA_EMAIL_HOST", "")
+EMAIL_PORT = env_int("SIAGA_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("SIAGA_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("SIAGA_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("SIAGA_EMAIL_STARTTLS", False)
+EMAIL_USE_SSL = env_bool("SIAGA_EMAIL_SSL", False)
+DEFAULT_FROM_EMAIL = env_str("SIAGA_EMAIL_FROM", "Siaga <siaga@localhost>")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    # Without an SMTP server (the embedded demo) mail is written to files under var/mail to read.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(DATA_DIR / "mail")
+
+# --- Security headers ----------------------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if env_bool("SIAGA_BEHIND_TLS_PROXY", PRODUCTION):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env_bool("SIAGA_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("SIAGA_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("SIAGA_HSTS_PRELOAD", False)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+SILENCED_SYSTEM_CHECKS = [] if env_bool("SIAGA_HSTS_PRELOAD", False) or not PRODUCTION else ["security.W021"]
+
+# --- Audit ---------------------------------------------------------------------------------------------
+SIAGA_TRACKING_PREFIX = env_str("SIAGA_TRACKING_PREFIX", "SIAGA")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("SIAGA_LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
+}
+
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

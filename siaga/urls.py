@@ -1,0 +1,21 @@
+"""Root URL map: one include per app, the API, health, language switching and static files."""
+
+from django.conf import settings
+from django.urls import include, path
+
+from siaga.api import api
+from siaga.core.views import health
+
+urlpatterns = [
+    path("health/", health, name="health"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("accounts/", include("siaga.accounts.urls")),
+    path("organizations/", include("siaga.organizations.urls")),
+    path("jobs/", include("siaga.jobs.urls")),
+    path("audit/", include("siaga.audit.urls")),
+    path("", include("siaga.core.urls")),
+]
+
+if settings.SIAGA_OIDC_ENABLED:
+    urlpatterns.insert(0, path("oidc/", include("mozilla_django_oidc.urls")))
