@@ -18,7 +18,9 @@ MAX_TOKEN_DAYS = 366
 MAX_TOKENS_PER_USER = 50
 
 
-def check_create_token(user: Any, name: str, scope: str, expires_in_days: int | None) -> tuple[ApiToken, str]:
+def check_create_token(
+    user: Any, name: str, scope: str, expires_in_days: int | None
+) -> tuple[ApiToken, str]:
     """Create a token; returns it with the secret, which is shown this once and never stored."""
     errors: dict[str, str] = {}
     if not name.strip():
@@ -35,10 +37,17 @@ def check_create_token(user: Any, name: str, scope: str, expires_in_days: int | 
     return do_create_token(user, name.strip()[:100], scope, expires_at)
 
 
-def do_create_token(user: User, name: str, scope: str, expires_at: datetime | None) -> tuple[ApiToken, str]:
+def do_create_token(
+    user: User, name: str, scope: str, expires_at: datetime | None
+) -> tuple[ApiToken, str]:
     raw = ApiToken.generate()
     token = ApiToken.objects.create(
-        user=user, name=name, scope=scope, expires_at=expires_at, key_hash=hash_token(raw), prefix=raw[:12]
+        user=user,
+        name=name,
+        scope=scope,
+        expires_at=expires_at,
+        key_hash=hash_token(raw),
+        prefix=raw[:12],
     )
     return token, raw
 

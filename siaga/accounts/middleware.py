@@ -36,7 +36,7 @@ class UserPreferencesMiddleware:
             timezone.activate(zoneinfo.ZoneInfo(user.time_zone or settings.TIME_ZONE))
             if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES and user.language:
                 translation.activate(user.language)
-                request.LANGUAGE_CODE = user.language  # type: ignore[attr-defined]
+                request.LANGUAGE_CODE = user.language
         else:
             timezone.activate(zoneinfo.ZoneInfo(settings.TIME_ZONE))
         try:
@@ -55,7 +55,7 @@ class TwoFactorRequiredMiddleware:
         user = request.user
         if (
             user.is_authenticated
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not user.is_verified()  # type: ignore[attr-defined]  # set by OTPMiddleware
             and not request.path.startswith(TWO_FACTOR_EXEMPT_PREFIXES)
         ):
             from siaga.accounts.twofactor import has_confirmed_device

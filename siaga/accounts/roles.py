@@ -154,7 +154,9 @@ class Principal:
             return Grant(all=True)
         is_all, own, org_ids = False, False, set()
         for org_id, role in self.roles:
-            granted = PERMISSIONS.get(role, {}).get(permission, set()) | _EVERYONE.get(permission, set())
+            granted = PERMISSIONS.get(role, {}).get(permission, set()) | _EVERYONE.get(
+                permission, set()
+            )
             is_all |= ALL in granted
             own |= OWN in granted
             if ORG in granted:

@@ -24,11 +24,17 @@ def record_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 
 @receiver(user_login_failed, dispatch_uid="siaga-audit-login-failed")
-def record_login_failure(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+def record_login_failure(
+    sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
+) -> None:
     name = str(credentials.get("username") or credentials.get("email") or "")[:254]
     do_record_event(AuditAction.LOGIN_FAILED, object_type="accounts.user", object_repr=name)
 
 
 @receiver(user_locked_out, dispatch_uid="siaga-audit-lockout")
-def record_lockout(sender: Any, request: Any = None, username: str | None = None, **kwargs: Any) -> None:
-    do_record_event(AuditAction.LOCKOUT, object_type="accounts.user", object_repr=(username or "")[:254])
+def record_lockout(
+    sender: Any, request: Any = None, username: str | None = None, **kwargs: Any
+) -> None:
+    do_record_event(
+        AuditAction.LOCKOUT, object_type="accounts.user", object_repr=(username or "")[:254]
+    )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, cast
 
 import segno
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Model
 from django.http import HttpRequest
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -50,14 +51,16 @@ def new_recovery_codes(user: Any) -> list[str]:
 def do_confirm_totp(request: HttpRequest, device: TOTPDevice, token: str) -> list[str] | None:
     """Confirm a new authenticator with its first code; returns fresh recovery codes, or None."""
     if not device.verify_token(token.strip().replace(" ", "")):
-        do_record_event(AuditAction.TWO_FACTOR_FAILED, request.user, changes={"during": "setup"})
+        do_record_event(
+            AuditAction.TWO_FACTOR_FAILED, cast(Model, request.user), changes={"during": "setup"}
+        )
         return None
     with transaction.atomic():
         TOTPDevice.objects.filter(user=request.user, confirmed=True).exclude(pk=device.pk).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         codes = new_recovery_codes(request.user)
-        do_record_event(AuditAction.TWO_FACTOR_ENABLED, request.user)
+        do_record_event(AuditAction.TWO_FACTOR_ENABLED, cast(Model, request.user))
     otp_login(request, device)
     return codes
 
@@ -65,7 +68,7 @@ def do_confirm_totp(request: HttpRequest, device: TOTPDevice, token: str) -> lis
 def do_verify_second_factor(request: HttpRequest, token: str) -> bool:
     """Check a TOTP code or a recovery code for the signed-in user and mark the session verified."""
     token = token.strip().replace(" ", "")
-    user = request.user
+    user = cast(Model, request.user)
     totp = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if totp is not None:
         allowed, _ = totp.verify_is_allowed()
@@ -76,7 +79,11 @@ def do_verify_second_factor(request: HttpRequest, token: str) -> bool:
     recovery = StaticDevice.objects.filter(user=user, name=RECOVERY_NAME).first()
     if recovery is not None and recovery.verify_token(token):
         otp_login(request, recovery)
-        do_record_event(AuditAction.TWO_FACTOR_RECOVERY_USED, user, changes={"remaining": recovery.token_set.count()})
+        do_record_event(
+            AuditAction.TWO_FACTOR_RECOVERY_USED,
+            user,
+            changes={"remaining": recovery.token_set.count()},
+        )
         return True
     do_record_event(AuditAction.TWO_FACTOR_FAILED, user, changes={"during": "sign-in"})
     return False

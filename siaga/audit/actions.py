@@ -47,7 +47,9 @@ def do_record_event(
             seq=head.seq + 1,
             created_at=timezone.now(),
             actor_id=actor.pk if actor is not None else None,
-            actor_label=(getattr(actor, "email", "") or str(actor))[:254] if actor is not None else "",
+            actor_label=(getattr(actor, "email", "") or str(actor))[:254]
+            if actor is not None
+            else "",
             via=context.via,
             action=action,
             object_type=object_type[:100],
@@ -113,10 +115,10 @@ def iter_chain_problems(
 ) -> Iterator[ChainProblem]:
     """Walk the chain in sequence order and name every entry that was edited, deleted or reordered."""
     total = AuditEntry.objects.count()
-    expected_prev, expected_seq, done = GENESIS_HASH, 1, 0
+    expected_prev, expected_seq = GENESIS_HASH, 1
     last_seq = 0
     rows = AuditEntry.objects.order_by("seq")
-    for entry in rows.iterator(chunk_size=VERIFY_BATCH):
+    for done, entry in enumerate(rows.iterator(chunk_size=VERIFY_BATCH), start=1):
         if entry.seq != expected_seq:
             yield ChainProblem(
                 entry.seq, entry.pk, f"sequence gap: expected {expected_seq}; entries were deleted"
@@ -126,13 +128,16 @@ def iter_chain_problems(
                 entry.seq, entry.pk, "link broken: previous entry was edited, deleted or reordered"
             )
         if entry.compute_hash() != entry.entry_hash:
-            yield ChainProblem(entry.seq, entry.pk, "content does not match its hash: entry was edited")
+            yield ChainProblem(
+                entry.seq, entry.pk, "content does not match its hash: entry was edited"
+            )
         expected_prev, expected_seq, last_seq = entry.entry_hash, entry.seq + 1, entry.seq
-        done += 1
         if progress and (done % VERIFY_BATCH == 0 or done == total):
             progress(done, total)
     head = AuditChainHead.objects.filter(id=1).first()
     if head is not None and head.seq != last_seq:
-        yield ChainProblem(None, None, f"chain head is at seq {head.seq} but the last entry is {last_seq}")
+        yield ChainProblem(
+            None, None, f"chain head is at seq {head.seq} but the last entry is {last_seq}"
+        )
     if head is not None and head.seq == last_seq and head.last_hash != expected_prev:
         yield ChainProblem(None, None, "chain head hash does not match the last entry")

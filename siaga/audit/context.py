@@ -24,7 +24,7 @@ class AuditContext:
         return actor
 
 
-_current: ContextVar[AuditContext] = ContextVar("siaga_audit_context", default=AuditContext())
+_current: ContextVar[AuditContext] = ContextVar("siaga_audit_context", default=AuditContext())  # noqa: B039  (frozen)
 
 
 def current_context() -> AuditContext:

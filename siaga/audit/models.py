@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -44,19 +44,21 @@ class AuditEntry(RestrictedModel):
     actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True, db_index=True)
     actor_label = models.CharField(_("actor"), max_length=254, blank=True)
     via = models.CharField(_("via"), max_length=10, blank=True)
-    action = models.CharField(_("action"), max_length=30, choices=AuditAction.choices, db_index=True)
+    action = models.CharField(
+        _("action"), max_length=30, choices=AuditAction.choices, db_index=True
+    )
     object_type = models.CharField(_("object type"), max_length=100, blank=True, db_index=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True, db_index=True)
     object_repr = models.CharField(_("object"), max_length=300, blank=True)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     # Text, not an IP field: the database must hand back exactly what was hashed.
-    ip_address = models.CharField(_("IP address"), max_length=45, null=True, blank=True)
+    ip_address = models.CharField(_("IP address"), max_length=45, null=True, blank=True)  # noqa: DJ001
     user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
     prev_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64)
 
-    objects = AuditEntryQuerySet.as_manager()
+    objects: ClassVar[Any] = AuditEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-seq"]
@@ -93,7 +95,9 @@ class AuditEntry(RestrictedModel):
         }
 
     def compute_hash(self) -> str:
-        canonical = json.dumps(self.hashed_content(), sort_keys=True, separators=(",", ":"), default=str)
+        canonical = json.dumps(
+            self.hashed_content(), sort_keys=True, separators=(",", ":"), default=str
+        )
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 

@@ -2,11 +2,13 @@
 
 Business objects are the models of Siaga's own apps; a model opts out with ``audit_enabled = False``
 (the audit trail itself, job progress rows) and hides fields with ``audit_exclude_fields``.
-Secrets (password hashes, token hashes) are recorded as changed, never with their values.
+Secrets (password hashes) are recorded as a short fingerprint, never with their values; token
+and key hashes are excluded by their models.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.apps import apps
@@ -31,7 +33,10 @@ def field_values(instance: models.Model) -> dict[str, Any]:
         if field.name in excluded:
             continue
         value = getattr(instance, field.attname)
-        values[field.name] = "••••••" if field.name in SECRET_FIELDS and value else value
+        if field.name in SECRET_FIELDS and value:
+            # A fingerprint shows that the secret changed without recording anything usable.
+            value = "sha256:" + hashlib.sha256(str(value).encode()).hexdigest()[:12]
+        values[field.name] = value
     return values
 
 
@@ -41,11 +46,11 @@ def _remember_old_values(sender: type[models.Model], instance: models.Model, **k
         return
     old = sender._base_manager.filter(pk=instance.pk).first()
     instance._audit_old = field_values(old) if old is not None else None  # type: ignore[attr-defined]
-    if old is not None and "password" in instance.__dict__ and old.password != instance.password:  # type: ignore[attr-defined]
-        instance._audit_old["password"] = "(previous)"  # type: ignore[attr-defined]
 
 
-def _record_save(sender: type[models.Model], instance: models.Model, created: bool, **kwargs: Any) -> None:
+def _record_save(
+    sender: type[models.Model], instance: models.Model, created: bool, **kwargs: Any
+) -> None:
     if not is_audited(sender) or kwargs.get("raw"):
         return
     new = field_values(instance)

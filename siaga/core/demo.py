@@ -16,14 +16,51 @@ DEMO_PASSWORD = "siaga-demo-2026"  # noqa: S105  (printed for the demo; never us
 
 ORGANIZATIONS: list[dict[str, Any]] = [
     {"name": "CSIRT Sektor Kesehatan", "short_name": "Health-CSIRT", "kind": OrganizationKind.CERT},
-    {"name": "Badan Siber Nasional (contoh)", "short_name": "BSN", "kind": OrganizationKind.MEMBER_AGENCY},
-    {"name": "Badan Penyelenggara Jaminan Kesehatan (contoh)", "short_name": "BPJK", "kind": OrganizationKind.MEMBER_AGENCY},
-    {"name": "Lembaga Pelindungan Data Pribadi (contoh)", "short_name": "LPDP", "kind": OrganizationKind.MEMBER_AGENCY},
-    {"name": "RSUD Sehat Sentosa", "short_name": "RSUD-SS", "kind": OrganizationKind.CONSTITUENT, "constituent_type": ConstituentType.HOSPITAL},
-    {"name": "Puskesmas Kebon Jeruk Contoh", "short_name": "PKM-KJ", "kind": OrganizationKind.CONSTITUENT, "constituent_type": ConstituentType.CLINIC},
-    {"name": "Laboratorium Klinik Prima Medika", "short_name": "LAB-PM", "kind": OrganizationKind.CONSTITUENT, "constituent_type": ConstituentType.LABORATORY},
-    {"name": "Apotek Bersama Farma", "short_name": "APT-BF", "kind": OrganizationKind.CONSTITUENT, "constituent_type": ConstituentType.PHARMACY},
-    {"name": "PT SIMRS Nusantara Digital", "short_name": "SIMRS-ND", "kind": OrganizationKind.CONSTITUENT, "constituent_type": ConstituentType.HEALTHTECH_VENDOR},
+    {
+        "name": "Badan Siber Nasional (contoh)",
+        "short_name": "BSN",
+        "kind": OrganizationKind.MEMBER_AGENCY,
+    },
+    {
+        "name": "Badan Penyelenggara Jaminan Kesehatan (contoh)",
+        "short_name": "BPJK",
+        "kind": OrganizationKind.MEMBER_AGENCY,
+    },
+    {
+        "name": "Lembaga Pelindungan Data Pribadi (contoh)",
+        "short_name": "LPDP",
+        "kind": OrganizationKind.MEMBER_AGENCY,
+    },
+    {
+        "name": "RSUD Sehat Sentosa",
+        "short_name": "RSUD-SS",
+        "kind": OrganizationKind.CONSTITUENT,
+        "constituent_type": ConstituentType.HOSPITAL,
+    },
+    {
+        "name": "Puskesmas Kebon Jeruk Contoh",
+        "short_name": "PKM-KJ",
+        "kind": OrganizationKind.CONSTITUENT,
+        "constituent_type": ConstituentType.CLINIC,
+    },
+    {
+        "name": "Laboratorium Klinik Prima Medika",
+        "short_name": "LAB-PM",
+        "kind": OrganizationKind.CONSTITUENT,
+        "constituent_type": ConstituentType.LABORATORY,
+    },
+    {
+        "name": "Apotek Bersama Farma",
+        "short_name": "APT-BF",
+        "kind": OrganizationKind.CONSTITUENT,
+        "constituent_type": ConstituentType.PHARMACY,
+    },
+    {
+        "name": "PT SIMRS Nusantara Digital",
+        "short_name": "SIMRS-ND",
+        "kind": OrganizationKind.CONSTITUENT,
+        "constituent_type": ConstituentType.HEALTHTECH_VENDOR,
+    },
 ]
 
 # (e-mail, full name, organization short name, role, language)
@@ -51,6 +88,8 @@ def load_demo_data() -> list[tuple[User, str]]:
             user = User.objects.create_user(
                 email=email, password=DEMO_PASSWORD, full_name=full_name, language=language
             )
-        Membership.objects.get_or_create(user=user, organization=organizations[org_short], defaults={"role": role})
+        Membership.objects.get_or_create(
+            user=user, organization=organizations[org_short], defaults={"role": role}
+        )
         users.append((user, role))
     return users

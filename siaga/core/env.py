@@ -42,7 +42,9 @@ def env_bool(name: str, default: bool = False, environ: Mapping[str, str] | None
         return True
     if lowered in _FALSE:
         return False
-    raise ImproperlyConfigured(f"{name}={value!r} is not a boolean: use one of true/false, 1/0, yes/no.")
+    raise ImproperlyConfigured(
+        f"{name}={value!r} is not a boolean: use one of true/false, 1/0, yes/no."
+    )
 
 
 def env_int(

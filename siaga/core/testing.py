@@ -57,15 +57,21 @@ def orgs(db: Any) -> Orgs:
         cert=Organization.objects.create(name="Test CERT", kind=OrganizationKind.CERT),
         agency=Organization.objects.create(name="Test Agency", kind=OrganizationKind.MEMBER_AGENCY),
         hospital=Organization.objects.create(
-            name="Test Hospital", kind=OrganizationKind.CONSTITUENT, constituent_type=ConstituentType.HOSPITAL
+            name="Test Hospital",
+            kind=OrganizationKind.CONSTITUENT,
+            constituent_type=ConstituentType.HOSPITAL,
         ),
         other_hospital=Organization.objects.create(
-            name="Other Hospital", kind=OrganizationKind.CONSTITUENT, constituent_type=ConstituentType.HOSPITAL
+            name="Other Hospital",
+            kind=OrganizationKind.CONSTITUENT,
+            constituent_type=ConstituentType.HOSPITAL,
         ),
     )
 
 
-def make_user(email: str, organization: Organization | None = None, role: str | None = None, **extra: Any) -> User:
+def make_user(
+    email: str, organization: Organization | None = None, role: str | None = None, **extra: Any
+) -> User:
     extra.setdefault("full_name", email.split("@")[0].replace(".", " ").title())
     user = User.objects.create_user(email=email, password=PASSWORD, **extra)
     if organization is not None and role is not None:
@@ -111,8 +117,12 @@ def personas(orgs: Orgs) -> Personas:
         cert_analyst=make_user("analyst@cert.test", orgs.cert, Role.CERT_ANALYST),
         coord_member=make_user("member@agency.test", orgs.agency, Role.COORD_MEMBER),
         constituent_admin=make_user("admin@hospital.test", orgs.hospital, Role.CONSTITUENT_ADMIN),
-        constituent_reporter=make_user("reporter@hospital.test", orgs.hospital, Role.CONSTITUENT_REPORTER),
-        other_reporter=make_user("reporter@other.test", orgs.other_hospital, Role.CONSTITUENT_REPORTER),
+        constituent_reporter=make_user(
+            "reporter@hospital.test", orgs.hospital, Role.CONSTITUENT_REPORTER
+        ),
+        other_reporter=make_user(
+            "reporter@other.test", orgs.other_hospital, Role.CONSTITUENT_REPORTER
+        ),
         auditor=make_user("auditor@cert.test", orgs.cert, Role.AUDITOR),
         outsider=make_user("outsider@nowhere.test"),
     )
@@ -122,7 +132,9 @@ def login(client: Client, user: User, *, verified: bool = True) -> Client:
     """Sign the user in; with ``verified`` the session has also passed the second factor."""
     client.force_login(user)
     if verified:
-        device, _ = TOTPDevice.objects.get_or_create(user=user, name="authenticator", defaults={"confirmed": True})
+        device, _ = TOTPDevice.objects.get_or_create(
+            user=user, name="authenticator", defaults={"confirmed": True}
+        )
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
@@ -131,7 +143,9 @@ def login(client: Client, user: User, *, verified: bool = True) -> Client:
 
 def make_token(user: User, scope: str = "read_write", **extra: Any) -> str:
     raw = ApiToken.generate()
-    ApiToken.objects.create(user=user, name="test", scope=scope, key_hash=hash_token(raw), prefix=raw[:12], **extra)
+    ApiToken.objects.create(
+        user=user, name="test", scope=scope, key_hash=hash_token(raw), prefix=raw[:12], **extra
+    )
     return raw
 
 

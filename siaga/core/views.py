@@ -51,7 +51,9 @@ def _worker_status() -> dict[str, Any]:
     return {
         "status": "ok" if workers else "none",
         "count": len(workers),
-        "workers": [{"hostname": w.hostname, "last_seen": w.last_seen.isoformat()} for w in workers],
+        "workers": [
+            {"hostname": w.hostname, "last_seen": w.last_seen.isoformat()} for w in workers
+        ],
     }
 
 
@@ -66,5 +68,10 @@ def health(request: HttpRequest) -> JsonResponse:
     broker = _broker_status()
     workers = _worker_status() if database["status"] == "ok" else {"status": "unknown"}
     healthy = database["status"] == "ok" and broker["status"] == "ok"
-    body = {"status": "ok" if healthy else "error", "database": database, "broker": broker, "workers": workers}
+    body = {
+        "status": "ok" if healthy else "error",
+        "database": database,
+        "broker": broker,
+        "workers": workers,
+    }
     return JsonResponse(body, status=200 if healthy else 503)

@@ -52,11 +52,17 @@ def do_enqueue_job(
             kind=kind_name,
             params=params or {},
             created_by=created_by,
-            related_type=ContentType.objects.get_for_model(related) if related is not None else None,
+            related_type=ContentType.objects.get_for_model(related)
+            if related is not None
+            else None,
             related_id=str(related.pk) if related is not None else "",
             retry_of=retry_of,
         )
-        do_record_event(AuditAction.JOB, job, changes={"event": "queued", "kind": kind_name, "params": params or {}})
+        do_record_event(
+            AuditAction.JOB,
+            job,
+            changes={"event": "queued", "kind": kind_name, "params": params or {}},
+        )
         transaction.on_commit(lambda: dispatch(job.pk))
     return job
 
@@ -117,7 +123,9 @@ def check_retry_job(user: Any, job: Job) -> Job:
     kind = get_kind(job.kind)
     if kind is None or not principal_for(user).has_perm(kind.permission):
         raise PermissionDenied(_("You may not start this kind of job."))
-    return do_enqueue_job(kind, job.params, created_by=user, related=job.related_object, retry_of=job)
+    return do_enqueue_job(
+        kind, job.params, created_by=user, related=job.related_object, retry_of=job
+    )
 
 
 def requeue_stalled_jobs() -> list[int]:

@@ -21,11 +21,17 @@ class Job(RestrictedModel):
     """
 
     restrict_owner_field = "created_by"
-    audit_enabled = False  # progress writes are not business changes; actions audit start/cancel/retry
+    audit_enabled = (
+        False  # progress writes are not business changes; actions audit start/cancel/retry
+    )
 
     kind = models.CharField(_("kind"), max_length=60, db_index=True)
     status = models.CharField(
-        _("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True
+        _("status"),
+        max_length=10,
+        choices=JobStatus.choices,
+        default=JobStatus.QUEUED,
+        db_index=True,
     )
     params = models.JSONField(_("parameters"), default=dict, blank=True)
     result = models.JSONField(_("result"), default=dict, blank=True)
@@ -34,12 +40,18 @@ class Job(RestrictedModel):
     message = models.CharField(_("message"), max_length=300, blank=True)
     log = models.TextField(_("log"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="jobs",
     )
     related_type = models.ForeignKey(ContentType, on_delete=models.SET_NULL, null=True, blank=True)
     related_id = models.CharField(max_length=64, blank=True)
     related_object = GenericForeignKey("related_type", "related_id")
-    retry_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="retries")
+    retry_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="retries"
+    )
     cancel_requested = models.BooleanField(default=False)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     worker = models.CharField(_("worker"), max_length=200, blank=True)

@@ -83,8 +83,14 @@ def execute_job(job: Job) -> None:
             _finish(job, JobStatus.SUCCEEDED, result=result)
 
 
-def _finish(job: Job, status: str, *, message: str | None = None, result: dict[str, Any] | None = None) -> None:
-    fields: dict[str, Any] = {"status": status, "finished_at": timezone.now(), "heartbeat_at": timezone.now()}
+def _finish(
+    job: Job, status: str, *, message: str | None = None, result: dict[str, Any] | None = None
+) -> None:
+    fields: dict[str, Any] = {
+        "status": status,
+        "finished_at": timezone.now(),
+        "heartbeat_at": timezone.now(),
+    }
     if message is not None:
         fields["message"] = message
     if result is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from datetime import timedelta
 from typing import Any
 
 from celery.signals import worker_ready, worker_shutdown
@@ -43,7 +44,9 @@ def _beat_forever(hostname: str) -> None:
 def start_heartbeat(sender: Any = None, **kwargs: Any) -> None:
     hostname = getattr(sender, "hostname", None) or f"worker@{os.getpid()}"
     _stop.clear()
-    threading.Thread(target=_beat_forever, args=(hostname,), daemon=True, name="siaga-heartbeat").start()
+    threading.Thread(
+        target=_beat_forever, args=(hostname,), daemon=True, name="siaga-heartbeat"
+    ).start()
 
 
 @worker_shutdown.connect
@@ -62,5 +65,5 @@ def stop_heartbeat(sender: Any = None, **kwargs: Any) -> None:
 def live_workers() -> list[Any]:
     from siaga.jobs.models import WorkerHeartbeat
 
-    cutoff = timezone.now() - timezone.timedelta(seconds=3 * settings.SIAGA_WORKER_HEARTBEAT_SECONDS)
+    cutoff = timezone.now() - timedelta(seconds=3 * settings.SIAGA_WORKER_HEARTBEAT_SECONDS)
     return list(WorkerHeartbeat.objects.filter(last_seen__gte=cutoff).order_by("hostname"))

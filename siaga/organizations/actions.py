@@ -24,7 +24,15 @@ from siaga.accounts.models import User
 from siaga.accounts.roles import Role, forget_principal, principal_for
 from siaga.organizations.models import Invitation, Membership, Organization, hash_invitation_key
 
-ORGANIZATION_FIELDS = ("name", "short_name", "kind", "constituent_type", "email", "website", "is_active")
+ORGANIZATION_FIELDS = (
+    "name",
+    "short_name",
+    "kind",
+    "constituent_type",
+    "email",
+    "website",
+    "is_active",
+)
 SELF_SERVICE_FIELDS = ("short_name", "email", "website")  # what a constituent admin may change
 
 
@@ -41,11 +49,15 @@ def check_create_organization(user: Any, data: dict[str, Any]) -> Organization:
     return organization
 
 
-def check_update_organization(user: Any, organization: Organization, data: dict[str, Any]) -> Organization:
+def check_update_organization(
+    user: Any, organization: Organization, data: dict[str, Any]
+) -> Organization:
     principal = principal_for(user)
     if not Organization.objects.restrict(user, "change").filter(pk=organization.pk).exists():
         raise PermissionDenied(_("You may not change this organization."))
-    allowed = ORGANIZATION_FIELDS if principal.scopes("organization.change").all else SELF_SERVICE_FIELDS
+    allowed = (
+        ORGANIZATION_FIELDS if principal.scopes("organization.change").all else SELF_SERVICE_FIELDS
+    )
     refused = sorted(set(data) - set(allowed))
     if refused:
         raise ValidationError({name: _("You may not change this field.") for name in refused})
@@ -80,9 +92,9 @@ def check_invite(user: Any, organization: Organization, email: str, role: str) -
 def do_invite(organization: Organization, email: str, role: str, *, invited_by: Any) -> Invitation:
     key = Invitation.generate_key()
     with transaction.atomic():
-        Invitation.objects.filter(organization=organization, email__iexact=email, accepted_at=None, revoked_at=None).update(
-            revoked_at=timezone.now()
-        )
+        Invitation.objects.filter(
+            organization=organization, email__iexact=email, accepted_at=None, revoked_at=None
+        ).update(revoked_at=timezone.now())
         invitation = Invitation.objects.create(
             email=email,
             organization=organization,
@@ -103,13 +115,19 @@ def invitation_url(key: str) -> str:
 def send_invitation_email(invitation: Invitation, key: str, language: str) -> None:
     context = {"invitation": invitation, "url": invitation_url(key), "site_url": settings.SITE_URL}
     with translation.override(language):
-        subject = _("Invitation to join %(organization)s on Siaga") % {"organization": invitation.organization.name}
+        subject = _("Invitation to join %(organization)s on Siaga") % {
+            "organization": invitation.organization.name
+        }
         body = render_to_string("organizations/email/invitation.txt", context)
     send_mail(subject, body, None, [invitation.email])
 
 
 def find_open_invitation(key: str) -> Invitation | None:
-    invitation = Invitation.objects.select_related("organization").filter(key_hash=hash_invitation_key(key)).first()
+    invitation = (
+        Invitation.objects.select_related("organization")
+        .filter(key_hash=hash_invitation_key(key))
+        .first()
+    )
     return invitation if invitation is not None and invitation.is_open else None
 
 
@@ -125,8 +143,12 @@ def do_accept_invitation(invitation: Invitation, *, full_name: str, password: st
                 raise ValidationError({"full_name": _("Please give your full name.")})
             candidate = User(email=locked.email, full_name=full_name.strip())
             validate_password(password or "", candidate)
-            user = User.objects.create_user(email=locked.email, password=password, full_name=full_name.strip())
-        Membership.objects.get_or_create(user=user, organization=locked.organization, defaults={"role": locked.role})
+            user = User.objects.create_user(
+                email=locked.email, password=password, full_name=full_name.strip()
+            )
+        Membership.objects.get_or_create(
+            user=user, organization=locked.organization, defaults={"role": locked.role}
+        )
         locked.accepted_at = timezone.now()
         locked.save(update_fields=["accepted_at"])
     return user
@@ -159,7 +181,10 @@ def check_remove_member(user: Any, membership: Membership) -> None:
         raise PermissionDenied(_("You may not remove this member."))
     if membership.user_id == user.pk:
         raise ValidationError(_("You cannot remove yourself."))
-    if membership.role == Role.CONSTITUENT_ADMIN and not principal_for(user).scopes("membership.change").all:
+    if (
+        membership.role == Role.CONSTITUENT_ADMIN
+        and not principal_for(user).scopes("membership.change").all
+    ):
         # A hospital must not lock itself out: only the CERT removes a constituent administrator.
         raise PermissionDenied(_("Only the CERT can remove a constituent administrator."))
     membership.delete()

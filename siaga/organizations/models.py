@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -44,7 +44,9 @@ class Organization(TimeStampedModel, RestrictedModel):
 
     def clean(self) -> None:
         if self.kind == OrganizationKind.CONSTITUENT and not self.constituent_type:
-            raise ValidationError({"constituent_type": _("A constituent needs a constituent type.")})
+            raise ValidationError(
+                {"constituent_type": _("A constituent needs a constituent type.")}
+            )
         if self.kind != OrganizationKind.CONSTITUENT and self.constituent_type:
             raise ValidationError(
                 {"constituent_type": _("Only constituents have a constituent type.")}
@@ -60,8 +62,12 @@ class Membership(TimeStampedModel, RestrictedModel):
     restrict_org_field = "organization"
     restrict_owner_field = "user"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
 
     class Meta:
@@ -77,7 +83,9 @@ class Membership(TimeStampedModel, RestrictedModel):
 
     def clean(self) -> None:
         if self.organization_id and self.role not in self.organization.allowed_roles():
-            raise ValidationError({"role": _("This role cannot be held in this kind of organization.")})
+            raise ValidationError(
+                {"role": _("This role cannot be held in this kind of organization.")}
+            )
 
 
 def hash_invitation_key(raw: str) -> str:
@@ -90,7 +98,9 @@ class Invitation(TimeStampedModel, RestrictedModel):
     restrict_org_field = "organization"
 
     email = models.EmailField(_("e-mail address"))
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations"
+    )
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
     key_hash = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey(
@@ -115,9 +125,13 @@ class Invitation(TimeStampedModel, RestrictedModel):
         return secrets.token_urlsafe(32)
 
     @staticmethod
-    def default_expiry() -> timezone.datetime:
+    def default_expiry() -> datetime:
         return timezone.now() + INVITATION_VALID_FOR
 
     @property
     def is_open(self) -> bool:
-        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )

@@ -16,8 +16,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="operation", required=True)
-        verify = sub.add_parser("verify", help="Check every entry's hash and link; list the broken ones.")
-        verify.add_argument("--no-progress", action="store_true", help="Do not draw a progress bar.")
+        verify = sub.add_parser(
+            "verify", help="Check every entry's hash and link; list the broken ones."
+        )
+        verify.add_argument(
+            "--no-progress", action="store_true", help="Do not draw a progress bar."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["operation"] == "verify":

@@ -23,9 +23,13 @@ class Command(BaseCommand):
             users = load_demo_data()
         if options["quiet"]:
             return
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/ with:"))
+        self.stdout.write(
+            self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/ with:")
+        )
         for user, role in users:
-            self.stdout.write(f"  {Role(role).label:<30} {user.email:<36} password: {DEMO_PASSWORD}")
+            self.stdout.write(
+                f"  {Role(role).label:<30} {user.email:<36} password: {DEMO_PASSWORD}"
+            )
         self.stdout.write(
             "CERT staff and administrators set up an authenticator app (TOTP) at their first sign-in."
         )

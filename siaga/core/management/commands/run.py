@@ -34,25 +34,34 @@ class Command(BaseCommand):
             "web": [
                 str(bin_dir / "gunicorn"),
                 "siaga.wsgi:application",
-                "--bind", options["bind"],
-                "--workers", str(options["web_workers"]),
-                "--access-logfile", "-",
+                "--bind",
+                options["bind"],
+                "--workers",
+                str(options["web_workers"]),
+                "--access-logfile",
+                "-",
             ],
             "worker": [
                 str(bin_dir / "celery"),
-                "--app", "siaga",
+                "--app",
+                "siaga",
                 "worker",
                 "--beat",
-                "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME,
-                "--concurrency", str(options["concurrency"]),
-                "--loglevel", "INFO",
+                "--schedule",
+                settings.CELERY_BEAT_SCHEDULE_FILENAME,
+                "--concurrency",
+                str(options["concurrency"]),
+                "--loglevel",
+                "INFO",
             ],
         }
         children = {
             name: subprocess.Popen(command, start_new_session=True, env=os.environ.copy())
             for name, command in commands.items()
         }
-        self.stdout.write(self.style.SUCCESS(f"Siaga is running on http://{options['bind']}/ — Ctrl-C stops it."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Siaga is running on http://{options['bind']}/ — Ctrl-C stops it.")
+        )
         stopping = False
 
         def request_stop(signum: int, frame: Any) -> None:

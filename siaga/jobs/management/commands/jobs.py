@@ -35,8 +35,12 @@ class Command(BaseCommand):
         listing.add_argument("--limit", type=int, default=20)
         start = sub.add_parser("start", help="Queue a job (run as the system, audited).")
         start.add_argument("kind")
-        start.add_argument("--param", action="append", default=[], help="NAME=VALUE (JSON values allowed)")
-        start.add_argument("--wait", action="store_true", help="Follow the job with a progress bar.")
+        start.add_argument(
+            "--param", action="append", default=[], help="NAME=VALUE (JSON values allowed)"
+        )
+        start.add_argument(
+            "--wait", action="store_true", help="Follow the job with a progress bar."
+        )
         watch = sub.add_parser("watch", help="Follow a job's progress until it ends.")
         watch.add_argument("job_id", type=int)
 
@@ -47,7 +51,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"{kind.name}\t{kind.label}")
         elif operation == "list":
             for job in Job.objects.all()[: options["limit"]]:
-                self.stdout.write(f"{job.pk}\t{job.kind}\t{job.status}\t{job.percent}%\t{job.created_at:%Y-%m-%d %H:%M}")
+                self.stdout.write(
+                    f"{job.pk}\t{job.kind}\t{job.status}\t{job.percent}%\t{job.created_at:%Y-%m-%d %H:%M}"
+                )
         elif operation == "start":
             job = self.start(options["kind"], dict(parse_param(p) for p in options["param"]))
             self.stdout.write(f"queued job {job.pk} ({job.kind})")
