@@ -143,7 +143,8 @@ else:
         }
     }
 
-BROKER_DIR = DATA_DIR / "broker"
+# Tests get a broker folder of their own, so a demo left running never takes their messages.
+BROKER_DIR = DATA_DIR / ("test-broker" if TESTING else "broker")
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
@@ -177,7 +178,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 # A running job that has not reported progress for this long is taken to be on a dead worker.
-SIAGA_JOB_STALE_SECONDS = env_int("SIAGA_JOB_STALE_SECONDS", 300, minimum=5)
+SIAGA_JOB_STALE_SECONDS = env_int("SIAGA_JOB_STALE_SECONDS", 300, minimum=2)
 SIAGA_WORKER_HEARTBEAT_SECONDS = env_int("SIAGA_WORKER_HEARTBEAT_SECONDS", 15, minimum=1)
 
 # --- Identity -----------------------------------------------------------------------------------------
@@ -270,21 +271,35 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # --- E-mail --------------------------------------------------------------------------------------------
-EMAIL_HOST = env_str("SIAGA_EMAIL_HOST", "")
-EMAIL_PORT = env_int("SIAGA_EMAIL_PORT", 25, minimum=1)
-EMAIL_HOST_USER = env_str("SIAGA_EMAIL_USER", "")
-EMAIL_HOST_PASSWORD = env_str("SIAGA_EMAIL_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("SIAGA_EMAIL_STARTTLS", False)
-EMAIL_USE_SSL = env_bool("SIAGA_EMAIL_SSL", False)
+SMTP_HOST = env_str("SIAGA_EMAIL_HOST", "")
 DEFAULT_FROM_EMAIL = env_str("SIAGA_EMAIL_FROM", "Siaga <siaga@localhost>")
-if EMAIL_HOST:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if SMTP_HOST:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": SMTP_HOST,
+                "port": env_int("SIAGA_EMAIL_PORT", 25, minimum=1),
+                "username": env_str("SIAGA_EMAIL_USER", ""),
+                "password": env_str("SIAGA_EMAIL_PASSWORD", ""),
+                "use_tls": env_bool("SIAGA_EMAIL_STARTTLS", False),
+                "use_ssl": env_bool("SIAGA_EMAIL_SSL", False),
+                "timeout": 30,
+            },
+        }
+    }
 else:
     # Without an SMTP server (the embedded demo) mail is written to files under var/mail to read.
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = str(DATA_DIR / "mail")
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(DATA_DIR / "mail")},
+        }
+    }
 
 # --- Security headers ----------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -319,4 +334,4 @@ LOGGING = {
 
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}

@@ -36,7 +36,7 @@ def check_production_settings(app_configs: Any = None, **kwargs: Any) -> list[An
                 id="siaga.W003",
             )
         )
-    if not settings.EMAIL_HOST:
+    if not settings.SMTP_HOST:
         problems.append(
             Error(
                 "No SMTP server is configured: password resets and invitations would not be sent.",

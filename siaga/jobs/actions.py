@@ -62,6 +62,7 @@ def do_enqueue_job(
             AuditAction.JOB,
             job,
             changes={"event": "queued", "kind": kind_name, "params": params or {}},
+            actor=created_by,
         )
         transaction.on_commit(lambda: dispatch(job.pk))
     return job

@@ -14,6 +14,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -188,3 +190,29 @@ def check_remove_member(user: Any, membership: Membership) -> None:
         # A hospital must not lock itself out: only the CERT removes a constituent administrator.
         raise PermissionDenied(_("Only the CERT can remove a constituent administrator."))
     membership.delete()
+
+
+def _may_manage_invitations(user: Any, organization_id: int) -> bool:
+    principal = principal_for(user)
+    return principal.has_perm("membership.add", organization_id) or principal.has_perm(
+        "membership.change", organization_id
+    )
+
+
+def access_invitations(user: Any, organization: Organization) -> QuerySet[Invitation]:
+    """The invitations of an organization, for those who may invite or manage its members.
+
+    Invitations have no permission of their own: whoever may add or change memberships in the
+    organization sees them, as ``check_invite`` and ``check_revoke_invitation`` assume.
+    """
+    if not _may_manage_invitations(user, organization.pk):
+        raise PermissionDenied(_("You may not see the invitations of this organization."))
+    return Invitation.objects.filter(organization=organization).select_related("invited_by")
+
+
+def access_invitation(user: Any, pk: int) -> Invitation:
+    """One invitation; 404 unless the user may manage the invitations of its organization."""
+    invitation = get_object_or_404(Invitation.objects.select_related("organization"), pk=pk)
+    if not _may_manage_invitations(user, invitation.organization_id):
+        raise Http404
+    return invitation
