@@ -320,9 +320,6 @@ SILENCED_SYSTEM_CHECKS = (
     [] if env_bool("SIAGA_HSTS_PRELOAD", False) or not PRODUCTION else ["security.W021"]
 )
 
-# --- Audit ---------------------------------------------------------------------------------------------
-SIAGA_TRACKING_PREFIX = env_str("SIAGA_TRACKING_PREFIX", "SIAGA")
-
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

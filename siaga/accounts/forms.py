@@ -10,7 +10,8 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils import translation
 from django.utils.functional import lazy
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from siaga.accounts.actions import MAX_TOKEN_DAYS
 from siaga.accounts.choices import LanguageChoice, TimeZoneChoice, TokenScope
@@ -60,6 +61,10 @@ class TotpConfirmForm(forms.Form):
         label=_("6-digit code from your authenticator app"),
         min_length=6,
         max_length=6,
+        error_messages={
+            "min_length": _("The code has 6 digits."),
+            "max_length": _("The code has 6 digits."),
+        },
         widget=forms.TextInput(
             attrs={
                 "autocomplete": "one-time-code",
@@ -188,9 +193,7 @@ class TokenCreateForm(forms.Form):
         max_length=100,
         help_text=_("What the token is for, e.g. “SIEM export”."),
     )
-    scope = forms.ChoiceField(
-        label=_("Scope"), choices=TokenScope.choices, initial=TokenScope.READ
-    )
+    scope = forms.ChoiceField(label=_("Scope"), choices=TokenScope.choices, initial=TokenScope.READ)
     expires_in_days = forms.IntegerField(
         label=_("Expires after (days)"),
         min_value=1,

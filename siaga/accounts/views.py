@@ -17,7 +17,6 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -67,7 +66,7 @@ from siaga.organizations.actions import do_accept_invitation, find_open_invitati
 from siaga.organizations.models import Invitation, Membership, hash_invitation_key
 
 GET_POST = require_http_methods(["GET", "POST"])
-PASSWORD_BACKEND = "django.contrib.auth.backends.ModelBackend"
+PASSWORD_BACKEND = "django.contrib.auth.backends.ModelBackend"  # noqa: S105  (a class path)
 
 
 # --- Helpers -----------------------------------------------------------------------------------------
@@ -207,11 +206,11 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             codes = do_confirm_totp(request, device, form.cleaned_data["code"])
             if codes is not None:
                 request.session.cycle_key()  # a new session id for the newly verified session
-                context = {"codes": codes, "next": next_url or _home()}
-                return render(request, "accounts/2fa_done.html", context)
+                done = {"codes": codes, "next": next_url or _home()}
+                return render(request, "accounts/2fa_done.html", done)
             form.add_error("code", _code_rejected_message(user))
         status = 400
-    context = {
+    context: dict[str, Any] = {
         "form": form,
         # segno writes this SVG from our own otpauth:// URL; it holds no user-supplied markup.
         "qr_svg": mark_safe(provisioning_qr_svg(device)),  # noqa: S308
@@ -310,7 +309,6 @@ def profile(request: HttpRequest) -> HttpResponse:
 class PasswordChangeView(auth_views.PasswordChangeView):
     """Django's view; this session stays signed in (and verified) after the change."""
 
-    form_class = PasswordChangeForm
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:profile")
 
@@ -347,7 +345,6 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    form_class = SetPasswordForm
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password-reset-complete")
 
@@ -383,7 +380,9 @@ def accept_invitation(request: HttpRequest, key: str) -> HttpResponse:
     if invitation is None:
         return _invitation_unavailable(request, key)
     has_account = User.objects.filter(email__iexact=invitation.email).exists()
-    form = None if has_account else InvitationAcceptForm(request.POST or None, email=invitation.email)
+    form = (
+        None if has_account else InvitationAcceptForm(request.POST or None, email=invitation.email)
+    )
     status = 200
     if request.method == "POST":
         if form is None or form.is_valid():

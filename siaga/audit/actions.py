@@ -41,8 +41,9 @@ def do_record_event(
         object_type = object_type or object_type_of(obj)
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)
-    with transaction.atomic():
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
+    # No savepoint: if the entry cannot be written, the caller's whole change must fail with it.
+    with transaction.atomic(savepoint=False):
+        head = _locked_head()
         entry = AuditEntry(
             seq=head.seq + 1,
             created_at=timezone.now(),
@@ -66,6 +67,14 @@ def do_record_event(
         head.seq, head.last_hash = entry.seq, entry.entry_hash
         head.save(update_fields=["seq", "last_hash"])
     return entry
+
+
+def _locked_head() -> AuditChainHead:
+    head = AuditChainHead.objects.select_for_update().filter(id=1).first()
+    if head is None:
+        AuditChainHead.objects.get_or_create(id=1)  # the very first entry; a race ends in the lock below
+        head = AuditChainHead.objects.select_for_update().get(id=1)
+    return head
 
 
 def _jsonable(value: Any) -> Any:

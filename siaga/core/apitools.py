@@ -355,19 +355,21 @@ class RateThrottle(BaseThrottle):
 # --- Paging ---------------------------------------------------------------------------------------
 
 
+class PageParams(Schema):
+    limit: int = Field(
+        settings.SIAGA_API_PAGE_SIZE,
+        ge=1,
+        le=settings.SIAGA_API_MAX_PAGE_SIZE,
+        description="How many results to return.",
+    )
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="How many results to skip.")
+
+
 class Page(PaginationBase):
     """``?limit=&offset=``, answered with ``count``, links to the neighbouring pages and ``results``."""
 
     items_attribute = "results"
-
-    class Input(Schema):
-        limit: int = Field(
-            settings.SIAGA_API_PAGE_SIZE,
-            ge=1,
-            le=settings.SIAGA_API_MAX_PAGE_SIZE,
-            description="How many results to return.",
-        )
-        offset: int = Field(0, ge=0, le=MAX_OFFSET, description="How many results to skip.")
+    Input = PageParams
 
     class Output(Schema):
         count: int
@@ -405,13 +407,13 @@ def _page_url(request: HttpRequest, limit: int, offset: int) -> str:
 ObjectId = PathEx[int, P(ge=1, le=MAX_ID, description="The object's id.")]
 
 
-def _drop_default(schema: dict[str, Any]) -> None:
-    schema.pop("default", None)
-
-
 def optional(**constraints: Any) -> Any:
-    """A field that may be left out (PATCH bodies, filters) but is never sent as null."""
-    return Field(default=None, json_schema_extra=_drop_default, **constraints)
+    """A field that may be left out (PATCH bodies, filters) but is never sent as null.
+
+    Its type does not allow null, so a client sending null gets a 422; the OpenAPI document leaves
+    out the ``default: null`` pydantic writes for it (see ``_drop_null_defaults``).
+    """
+    return Field(default=None, **constraints)
 
 
 def _no_nul(value: str) -> str:
@@ -513,6 +515,7 @@ class SiagaAPI(NinjaAPI):
     def get_openapi_schema(self, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(**kwargs)
         add_problem_responses(schema)
+        _drop_null_defaults(schema)
         return schema
 
 
@@ -578,6 +581,8 @@ def add_problem_responses(schema: dict[str, Any]) -> None:
         responses[name] = response
     for path, operations in schema.get("paths", {}).items():
         for operation in operations.values():
+            # ninja keys responses by int; JSON (and sorting the keys) needs one type
+            operation["responses"] = {str(k): v for k, v in operation["responses"].items()}
             statuses = {"401", "403", "429", "500"}
             if "{" in path:
                 statuses.add("404")
@@ -590,3 +595,19 @@ def add_problem_responses(schema: dict[str, Any]) -> None:
                     operation["responses"].setdefault(
                         status, {"$ref": f"#/components/responses/{name}"}
                     )
+
+
+def _drop_null_defaults(node: Any) -> None:
+    """Remove ``default: null`` from schemas that do not allow null (``optional()`` fields)."""
+    if isinstance(node, list):
+        for item in node:
+            _drop_null_defaults(item)
+    elif isinstance(node, dict):
+        allows_null = node.get("type") == "null" or any(
+            isinstance(option, dict) and option.get("type") == "null"
+            for option in node.get("anyOf", [])
+        )
+        if "default" in node and node["default"] is None and not allows_null:
+            del node["default"]
+        for value in node.values():
+            _drop_null_defaults(value)

@@ -6,18 +6,26 @@ reporter, a reporter of another hospital, an auditor, and an outsider with no me
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from siaga.accounts.models import ApiToken, User, hash_token
 from siaga.accounts.roles import Role
+from siaga.jobs.models import WorkerHeartbeat
 from siaga.organizations.choices import ConstituentType, OrganizationKind
 from siaga.organizations.models import Membership, Organization
 
@@ -25,6 +33,8 @@ PASSWORD = "correct-horse-battery-staple"  # noqa: S105
 
 __all__ = [
     "PASSWORD",
+    "WORKER_STALE_SECONDS",
+    "CeleryWorker",
     "Personas",
     "api_client_for",
     "clear_cache",
@@ -33,6 +43,8 @@ __all__ = [
     "make_user",
     "orgs",
     "personas",
+    "wait_for",
+    "workers",
 ]
 
 
@@ -152,3 +164,97 @@ def make_token(user: User, scope: str = "read_write", **extra: Any) -> str:
 def api_client_for(user: User, scope: str = "read_write") -> Client:
     """A client that sends a bearer token of the given scope with every request."""
     return Client(HTTP_AUTHORIZATION=f"Bearer {make_token(user, scope)}")
+
+
+# --- Real Celery workers for tests ---------------------------------------------------------------------
+
+WORKER_STALE_SECONDS = 3
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def database_url_of_test_database() -> str:
+    """The test database as a URL, for worker processes that must use it (needs transactional_db)."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or ""
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    return f"postgres://{user}@{host}:{port}/{db['NAME']}"
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, message: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    pytest.fail(message)
+
+
+class CeleryWorker:
+    """A real ``celery worker`` process on the configured broker and the test database."""
+
+    def __init__(self, name: str) -> None:
+        env = dict(os.environ)
+        env.update(
+            DATABASE_URL=database_url_of_test_database(),
+            SIAGA_TESTING="1",
+            SIAGA_JOB_STALE_SECONDS=str(WORKER_STALE_SECONDS),
+            SIAGA_WORKER_HEARTBEAT_SECONDS="1",
+        )
+        self.name = name
+        self.log_path = ROOT / "var" / f"test-worker-{name}.log"
+        self.log_path.parent.mkdir(exist_ok=True)
+        self.log = self.log_path.open("w")
+        command = [str(Path(sys.executable).parent / "celery"), "--app", "siaga", "worker"]
+        command += ["--hostname", f"{name}@test", "--concurrency", "1", "--pool", "prefork"]
+        command += ["--without-gossip", "--without-mingle", "--loglevel", "INFO"]
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: a kill reaches its pool child too
+        )
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        def ready() -> bool:
+            if self.process.poll() is not None:
+                self.log.flush()
+                tail = self.log_path.read_text()[-3000:]
+                pytest.fail(f"worker {self.name} exited with {self.process.returncode}:\n{tail}")
+            return WorkerHeartbeat.objects.filter(hostname=f"{self.name}@test").exists()
+
+        wait_for(ready, timeout, f"worker {self.name} did not start; see {self.log_path}")
+
+    def kill(self) -> None:
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.log.close()
+
+
+@pytest.fixture
+def workers(settings: Any) -> Iterator[Callable[[str], CeleryWorker]]:
+    """Start named worker processes; they are stopped when the test ends."""
+    settings.SIAGA_JOB_STALE_SECONDS = WORKER_STALE_SECONDS
+    started: list[CeleryWorker] = []
+
+    def start(name: str) -> CeleryWorker:
+        worker = CeleryWorker(name)
+        started.append(worker)
+        worker.wait_ready()
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()

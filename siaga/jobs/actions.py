@@ -20,7 +20,7 @@ from siaga.audit.actions import do_record_event
 from siaga.audit.choices import AuditAction
 from siaga.jobs.choices import JobStatus
 from siaga.jobs.models import Job
-from siaga.jobs.registry import JobKind, get_kind
+from siaga.jobs.registry import JobKind, all_kinds, get_kind
 
 
 def check_start_job(user: Any, kind_name: str, params: dict[str, Any] | None = None) -> Job:
@@ -141,3 +141,13 @@ def requeue_stalled_jobs() -> list[int]:
     for job_id in stalled:
         dispatch(job_id)
     return stalled
+
+
+def startable_kinds(user: Any) -> list[JobKind]:
+    """The kinds of job this user may start: those ``check_start_job`` would accept."""
+    principal = principal_for(user)
+    return [
+        kind
+        for kind in all_kinds()
+        if kind.startable_by_users and principal.has_perm(kind.permission)
+    ]

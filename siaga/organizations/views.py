@@ -25,6 +25,8 @@ from siaga.audit.actions import record_sensitive_view
 from siaga.organizations.actions import (
     ORGANIZATION_FIELDS,
     SELF_SERVICE_FIELDS,
+    access_invitation,
+    access_invitations,
     access_organization,
     check_change_role,
     check_create_organization,
@@ -41,7 +43,7 @@ from siaga.organizations.forms import (
     add_validation_error,
     grantable_role_choices,
 )
-from siaga.organizations.models import Invitation, Membership, Organization
+from siaga.organizations.models import Membership, Organization
 
 PAGE_SIZE = 25
 
@@ -108,10 +110,10 @@ def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "organizations/form.html", {"form": form, "organization": organization})
 
 
-def _open_invitations(organization: Organization) -> Any:
-    return organization.invitations.filter(
+def _open_invitations(user: Any, organization: Organization) -> Any:
+    return access_invitations(user, organization).filter(
         accepted_at=None, revoked_at=None, expires_at__gt=timezone.now()
-    ).select_related("invited_by")
+    )
 
 
 @login_required
@@ -132,7 +134,9 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "organization": organization,
         "members": members,
-        "invitations": _open_invitations(organization) if can_invite or can_manage else [],
+        "invitations": _open_invitations(request.user, organization)
+        if can_invite or can_manage
+        else [],
         "can_edit": principal.has_perm("organization.change", organization.pk),
         "can_invite": can_invite,
         "can_manage": can_manage,
@@ -204,7 +208,8 @@ def _render_member(
         "member": membership.user,
         "organization": organization,
         "other_memberships": other_memberships,
-        "role_form": role_form if roles else None,
+        "role_form": role_form,
+        "can_change_role": bool(roles),
         "can_remove": can_change
         and (
             membership.role != Role.CONSTITUENT_ADMIN or principal.scopes("membership.change").all
@@ -276,13 +281,7 @@ def member_reset_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    visible_organizations = Organization.objects.restrict(request.user, "view")
-    invitation = get_object_or_404(
-        Invitation.objects.filter(organization__in=visible_organizations).select_related(
-            "organization"
-        ),
-        pk=pk,
-    )
+    invitation = access_invitation(request.user, pk)
     try:
         check_revoke_invitation(request.user, invitation)
     except ValidationError as exc:
