@@ -1,6 +1,21 @@
-"""The REST API under /api/v1/: one NinjaAPI, each app adds its router."""
+"""The REST API under /api/v1/: one NinjaAPI, each app adds its router; and its OpenAPI document.
 
-from siaga.core.apitools import RateThrottle, SessionAuth, SiagaAPI, TokenAuth
+The machinery every endpoint shares (authentication, problem documents, paging, rate limit) is in
+``siaga.core.apitools``; this module puts it together and describes, in the OpenAPI document, the
+problem documents each operation can answer with. ``siaga export_openapi`` writes the document to
+docs/openapi.json, and a test keeps that file in step with the code.
+"""
+
+from typing import Any
+
+from siaga.core.apitools import (
+    PROBLEM_CONTENT_TYPE,
+    Problem,
+    RateThrottle,
+    SessionAuth,
+    SiagaAPI,
+    TokenAuth,
+)
 
 DESCRIPTION = """\
 API of Siaga, the platform of a national health-sector CERT.
@@ -20,7 +35,81 @@ one of `urn:siaga:problem:` + `bad-request`, `not-authenticated`, `two-factor-re
 Objects you may not see answer 404, as if they did not exist.
 """
 
-api = SiagaAPI(
+# (status, component name, description): the problems an operation may answer with. The document
+# is written in English, like the code it describes, so that the committed copy does not depend on
+# the language of whoever generated it.
+DOCUMENTED_PROBLEMS = [
+    ("400", "BadRequest", "The body is not valid JSON."),
+    ("401", "Unauthorized", "No valid token or session, or the session owes its second factor."),
+    ("403", "Forbidden", "A permission is missing, the token is read-only, or CSRF failed."),
+    ("404", "NotFound", "No such object, or none that you may see."),
+    ("422", "ValidationFailed", "Invalid parameters or body; `errors` names each field."),
+    ("429", "TooManyRequests", "The rate limit was reached; `Retry-After` says for how long."),
+    ("500", "ServerError", "An unexpected error, logged on the server."),
+]
+PROBLEM_HEADERS = {
+    "401": {"WWW-Authenticate": "The authentication scheme to use (`Bearer`)."},
+    "429": {"Retry-After": "Seconds until requests are accepted again."},
+}
+
+
+class DocumentedAPI(SiagaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(**kwargs)
+        add_problem_responses(schema)
+        drop_null_defaults(schema)
+        return schema
+
+
+def add_problem_responses(schema: dict[str, Any]) -> None:
+    """Declare the problem document and, on every operation, the problems it can answer with."""
+    components = schema.setdefault("components", {})
+    problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.setdefault("schemas", {}).update(problem.pop("$defs", {}))
+    components["schemas"]["Problem"] = problem
+    responses = components.setdefault("responses", {})
+    for status, name, description in DOCUMENTED_PROBLEMS:
+        content = {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        responses[name] = {"description": description, "content": content}
+        if status in PROBLEM_HEADERS:
+            responses[name]["headers"] = {
+                header: {"description": text, "required": True, "schema": {"type": "string"}}
+                for header, text in PROBLEM_HEADERS[status].items()
+            }
+    for path, operations in schema.get("paths", {}).items():
+        for operation in operations.values():
+            # ninja keys responses by int; JSON (and sorting the keys) wants one type
+            operation["responses"] = {str(k): v for k, v in operation["responses"].items()}
+            statuses = {"401", "403", "429", "500"}
+            if "{" in path:
+                statuses.add("404")
+            if operation.get("parameters") or operation.get("requestBody"):
+                statuses.add("422")
+            if operation.get("requestBody"):
+                statuses.add("400")
+            for status, name, _description in DOCUMENTED_PROBLEMS:
+                if status in statuses:
+                    ref = {"$ref": f"#/components/responses/{name}"}
+                    operation["responses"].setdefault(status, ref)
+
+
+def drop_null_defaults(node: Any) -> None:
+    """Remove the ``default: null`` pydantic writes for ``optional()`` fields, which are never null."""
+    if isinstance(node, list):
+        for item in node:
+            drop_null_defaults(item)
+    elif isinstance(node, dict):
+        allows_null = node.get("type") == "null" or any(
+            isinstance(option, dict) and option.get("type") == "null"
+            for option in node.get("anyOf", [])
+        )
+        if "default" in node and node["default"] is None and not allows_null:
+            del node["default"]
+        for value in node.values():
+            drop_null_defaults(value)
+
+
+api = DocumentedAPI(
     title="Siaga API",
     version="1",
     description=DESCRIPTION,

@@ -3,12 +3,13 @@
 from django.conf import settings
 from django.urls import include, path
 
+from siaga.accounts.views import switch_language
 from siaga.api import api
 from siaga.core.views import health
 
 urlpatterns = [
     path("health/", health, name="health"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", switch_language, name="set_language"),
     path("api/v1/", api.urls),
     path("accounts/", include("siaga.accounts.urls")),
     path("organizations/", include("siaga.organizations.urls")),

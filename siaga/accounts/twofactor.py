@@ -66,25 +66,26 @@ def do_confirm_totp(request: HttpRequest, device: TOTPDevice, token: str) -> lis
 
 
 def do_verify_second_factor(request: HttpRequest, token: str) -> bool:
-    """Check a TOTP code or a recovery code for the signed-in user and mark the session verified."""
+    """Check a TOTP code or a recovery code for the signed-in user and mark the session verified.
+
+    Six digits are an authenticator code, anything else a recovery code: trying one as the other
+    would count a failure against the wrong device's throttle.
+    """
     token = token.strip().replace(" ", "")
     user = cast(Model, request.user)
-    totp = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if totp is not None:
-        allowed, _ = totp.verify_is_allowed()
-        if allowed and totp.verify_token(token):
+    if token.isdigit() and len(token) == 6:
+        totp = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if totp is not None and totp.verify_is_allowed()[0] and totp.verify_token(token):
             otp_login(request, totp)
             do_record_event(AuditAction.TWO_FACTOR_VERIFIED, user)
             return True
-    recovery = StaticDevice.objects.filter(user=user, name=RECOVERY_NAME).first()
-    if recovery is not None and recovery.verify_token(token):
-        otp_login(request, recovery)
-        do_record_event(
-            AuditAction.TWO_FACTOR_RECOVERY_USED,
-            user,
-            changes={"remaining": recovery.token_set.count()},
-        )
-        return True
+    else:
+        recovery = StaticDevice.objects.filter(user=user, name=RECOVERY_NAME).first()
+        if recovery is not None and recovery.verify_token(token.lower()):
+            otp_login(request, recovery)
+            remaining = recovery.token_set.count()
+            do_record_event(AuditAction.TWO_FACTOR_RECOVERY_USED, user, changes={"remaining": remaining})
+            return True
     do_record_event(AuditAction.TWO_FACTOR_FAILED, user, changes={"during": "sign-in"})
     return False
 

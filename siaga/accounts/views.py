@@ -216,6 +216,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         "qr_svg": mark_safe(provisioning_qr_svg(device)),  # noqa: S308
         "secret": _grouped_secret(device),
         "replacing": replacing,
+        "pending": not _is_verified(request),
         "next": next_url,
     }
     return render(request, "accounts/2fa_setup.html", context, status=status)
@@ -467,3 +468,19 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     check_revoke_token(user, token)
     messages.success(request, _("The token “%(name)s” was revoked.") % {"name": token.name})
     return redirect("accounts:tokens")
+
+
+@require_POST
+def switch_language(request: HttpRequest) -> HttpResponse:
+    """The language switcher: Django's set_language, and for a signed-in user their saved preference.
+
+    Saving the preference keeps e-mails and documents in the language the person reads the site in.
+    """
+    from django.views.i18n import set_language
+
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    user = request.user
+    if user.is_authenticated and language in dict(settings.LANGUAGES) and user.language != language:
+        check_update_preferences(cast(User, user), {"language": language})
+    return response

@@ -27,13 +27,13 @@ class AuditFilterForm(forms.Form):
         label=_("Actor"),
         required=False,
         max_length=254,
-        help_text=_("E-mail address or part of it."),
+        widget=forms.TextInput(attrs={"placeholder": _("e-mail address or part of it")}),
     )
     object_type = forms.CharField(
         label=_("Object type"),
         required=False,
         max_length=100,
-        help_text=_("For example organizations.organization, or just organization."),
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. organization")}),
     )
     object_id = forms.CharField(label=_("Object id"), required=False, max_length=64)
     date_from = forms.DateField(

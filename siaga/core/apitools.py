@@ -43,6 +43,7 @@ from ninja.utils import check_csrf
 from pydantic import AfterValidator, AwareDatetime
 
 from siaga.accounts.actions import authenticate_token
+from siaga.accounts.models import ApiToken
 from siaga.accounts.roles import principal_for
 from siaga.core.middleware import client_ip
 
@@ -84,7 +85,9 @@ class FieldError(Schema):
 class Problem(Schema):
     """An error, as RFC 9457 describes (``application/problem+json``)."""
 
-    type: str = Field(description="A URN naming the kind of problem, e.g. urn:siaga:problem:not-found.")
+    type: str = Field(
+        description="A URN naming the kind of problem, e.g. urn:siaga:problem:not-found."
+    )
     title: str
     status: int
     detail: str
@@ -132,31 +135,28 @@ def _unauthorized(detail: Any, *, invalid_token: bool = False) -> ApiProblem:
 
 
 # Pydantic's messages are English only; the common ones are said again in the user's language.
+_DATETIME = _("Enter a date and time with a time zone, e.g. 2025-01-31T08:00:00+07:00.")
+_WHOLE_NUMBER = _("Enter a whole number.")
+_BOOLEAN = _("Enter true or false.")
+_OBJECT = _("Send a JSON object.")
+_CHOICE = _("Choose one of %(expected)s.")
 VALIDATION_MESSAGES: dict[str, Any] = {
     "missing": _("This field is required."),
     "string_type": _("Enter a text."),
     "string_too_short": _("Enter at least %(min_length)s characters."),
     "string_too_long": _("Enter at most %(max_length)s characters."),
-    "int_type": _("Enter a whole number."),
-    "int_parsing": _("Enter a whole number."),
-    "int_from_float": _("Enter a whole number."),
-    "bool_type": _("Enter true or false."),
-    "bool_parsing": _("Enter true or false."),
     "greater_than_equal": _("Enter a number greater than or equal to %(ge)s."),
     "less_than_equal": _("Enter a number less than or equal to %(le)s."),
-    "enum": _("Choose one of %(expected)s."),
-    "literal_error": _("Choose one of %(expected)s."),
-    "datetime_type": _("Enter a date and time with a time zone, e.g. 2025-01-31T08:00:00+07:00."),
-    "datetime_parsing": _("Enter a date and time with a time zone, e.g. 2025-01-31T08:00:00+07:00."),
-    "datetime_from_date_parsing": _(
-        "Enter a date and time with a time zone, e.g. 2025-01-31T08:00:00+07:00."
-    ),
-    "timezone_aware": _("Enter a date and time with a time zone, e.g. 2025-01-31T08:00:00+07:00."),
-    "dict_type": _("Send a JSON object."),
-    "model_type": _("Send a JSON object."),
-    "model_attributes_type": _("Send a JSON object."),
     "list_type": _("Send a list."),
     "extra_forbidden": _("Unknown field."),
+    **dict.fromkeys(("int_type", "int_parsing", "int_from_float"), _WHOLE_NUMBER),
+    **dict.fromkeys(("bool_type", "bool_parsing"), _BOOLEAN),
+    **dict.fromkeys(("enum", "literal_error"), _CHOICE),
+    **dict.fromkeys(("dict_type", "model_type", "model_attributes_type"), _OBJECT),
+    **dict.fromkeys(
+        ("datetime_type", "datetime_parsing", "datetime_from_date_parsing", "timezone_aware"),
+        _DATETIME,
+    ),
 }
 
 
@@ -191,28 +191,25 @@ def _django_validation_errors(exc: DjangoValidationError) -> tuple[str, list[dic
 def install_problem_handlers(api: NinjaAPI) -> None:
     """Answer every error the API can meet with a problem document."""
 
-    def on_validation(request: HttpRequest, exc: Exception) -> HttpResponse:
-        assert isinstance(exc, ValidationError)
+    def on_validation(request: HttpRequest, exc: Any) -> HttpResponse:
         errors = [_field_error(error) for error in exc.errors]
         return problem_response(
             422, "validation-error", gettext("Some fields are invalid; see errors."), errors=errors
         )
 
-    def on_django_validation(request: HttpRequest, exc: Exception) -> HttpResponse:
-        assert isinstance(exc, DjangoValidationError)
+    def on_django_validation(request: HttpRequest, exc: Any) -> HttpResponse:
         detail, errors = _django_validation_errors(exc)
         return problem_response(422, "validation-error", detail, errors=errors)
 
-    def on_permission_denied(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def on_permission_denied(request: HttpRequest, exc: Any) -> HttpResponse:
         detail = str(exc) or gettext("You may not do this.")
         return problem_response(403, "permission-denied", detail)
 
-    def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def on_not_found(request: HttpRequest, exc: Any) -> HttpResponse:
         # Never the exception's text: it names the model and the lookup.
         return problem_response(404, "not-found", gettext("There is nothing at this address."))
 
-    def on_http_error(request: HttpRequest, exc: Exception) -> HttpResponse:
-        assert isinstance(exc, HttpError)
+    def on_http_error(request: HttpRequest, exc: Any) -> HttpResponse:
         if isinstance(exc, ApiProblem):
             return problem_response(exc.status_code, exc.slug, exc.message, headers=exc.headers)
         if isinstance(exc, Throttled):
@@ -227,11 +224,13 @@ def install_problem_handlers(api: NinjaAPI) -> None:
             )
         if exc.status_code == 400:
             # ninja's own message for a body it cannot parse
-            return problem_response(400, "bad-request", gettext("The request body is not valid JSON."))
+            return problem_response(
+                400, "bad-request", gettext("The request body is not valid JSON.")
+            )
         slug = "permission-denied" if exc.status_code == 403 else "http-error"
         return problem_response(exc.status_code, slug, exc.message)
 
-    def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def on_unexpected(request: HttpRequest, exc: Any) -> HttpResponse:
         logger.exception("API error on %s %s", request.method, request.path)
         return problem_response(
             500, "server-error", gettext("Something went wrong on our side; it has been logged.")
@@ -303,7 +302,7 @@ class SessionAuth(APIKeyCookie):
             raise ApiProblem(
                 403, "csrf-failed", gettext("Send the CSRF token in the X-CSRFToken header.")
             )
-        if not user.is_verified() and _owes_second_factor(user):  # type: ignore[union-attr]
+        if not _is_verified(user) and _owes_second_factor(user):
             raise ApiProblem(
                 401,
                 "two-factor-required",
@@ -311,6 +310,11 @@ class SessionAuth(APIKeyCookie):
                 {"WWW-Authenticate": 'Bearer realm="siaga"'},
             )
         return user
+
+
+def _is_verified(user: Any) -> bool:
+    # django-otp's middleware gives the session's user is_verified(): the second factor was passed
+    return bool(getattr(user, "is_verified", lambda: False)())
 
 
 def _owes_second_factor(user: Any) -> bool:
@@ -332,7 +336,7 @@ class RateThrottle(BaseThrottle):
 
     def allow_request(self, request: HttpRequest) -> bool:
         token = getattr(request, "auth", None)
-        if token is not None and hasattr(token, "key_hash"):
+        if isinstance(token, ApiToken):
             ident = f"token:{token.pk}"
         elif request.user.is_authenticated:
             ident = f"user:{request.user.pk}"
@@ -369,7 +373,7 @@ class Page(PaginationBase):
     """``?limit=&offset=``, answered with ``count``, links to the neighbouring pages and ``results``."""
 
     items_attribute = "results"
-    Input = PageParams
+    Input = PageParams  # type: ignore[assignment]  # its own name, not "Input", in the document
 
     class Output(Schema):
         count: int
@@ -411,7 +415,7 @@ def optional(**constraints: Any) -> Any:
     """A field that may be left out (PATCH bodies, filters) but is never sent as null.
 
     Its type does not allow null, so a client sending null gets a 422; the OpenAPI document leaves
-    out the ``default: null`` pydantic writes for it (see ``_drop_null_defaults``).
+    out the ``default: null`` pydantic writes for it (see ``siaga.api``).
     """
     return Field(default=None, **constraints)
 
@@ -457,7 +461,7 @@ class StrictJSONParser(Parser):
     """JSON as RFC 8259 has it: no NaN or Infinity, and numbers that fit the database."""
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
-        return json.loads(  # type: ignore[no-any-return]
+        return json.loads(
             request.body, parse_constant=_refuse_constant, parse_float=_finite, parse_int=_bounded
         )
 
@@ -481,7 +485,7 @@ def _bounded(text: str) -> int:
 
 
 class SiagaAPI(NinjaAPI):
-    """A NinjaAPI whose every answer to a failed request is a problem document, also in OpenAPI."""
+    """A NinjaAPI whose every answer to a failed request is a problem document."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("parser", StrictJSONParser())
@@ -512,12 +516,6 @@ class SiagaAPI(NinjaAPI):
         patterns.append(re_path(r"^.*$", _unknown_address, name="not-found"))
         return patterns, app_name, namespace
 
-    def get_openapi_schema(self, **kwargs: Any) -> Any:
-        schema = super().get_openapi_schema(**kwargs)
-        add_problem_responses(schema)
-        _drop_null_defaults(schema)
-        return schema
-
 
 def _answer_with_problems(view: Callable[..., HttpResponseBase]) -> Callable[..., Any]:
     """Turn the 404s and 405s that ninja answers outside its handlers into problem documents."""
@@ -541,73 +539,3 @@ def _answer_with_problems(view: Callable[..., HttpResponseBase]) -> Callable[...
 @csrf_exempt
 def _unknown_address(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     return problem_response(404, "not-found", gettext("There is nothing at this address."))
-
-
-# --- Problem responses in the OpenAPI document ---------------------------------------------------------
-
-# (status, component name, description); the document is English, like the code it describes.
-_DOCUMENTED_PROBLEMS = [
-    ("400", "BadRequest", "The body is not valid JSON."),
-    ("401", "Unauthorized", "No valid token or session, or the session still owes its second factor."),
-    ("403", "Forbidden", "Not allowed: a permission is missing, the token is read-only or CSRF failed."),
-    ("404", "NotFound", "No such object, or none that you may see."),
-    ("422", "ValidationFailed", "Invalid parameters or body; `errors` names each field."),
-    ("429", "TooManyRequests", "The rate limit was reached; `Retry-After` says for how long."),
-    ("500", "ServerError", "An unexpected error, logged on the server."),
-]
-_PROBLEM_HEADERS = {
-    "401": {"WWW-Authenticate": "The authentication scheme to use (`Bearer`)."},
-    "429": {"Retry-After": "Seconds until requests are accepted again."},
-}
-
-
-def add_problem_responses(schema: dict[str, Any]) -> None:
-    """Declare the problem document and, on every operation, the errors it can answer with."""
-    components = schema.setdefault("components", {})
-    problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-    components.setdefault("schemas", {}).update(problem.pop("$defs", {}))
-    components["schemas"]["Problem"] = problem
-    responses = components.setdefault("responses", {})
-    for status, name, description in _DOCUMENTED_PROBLEMS:
-        response: dict[str, Any] = {
-            "description": description,
-            "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-        }
-        if status in _PROBLEM_HEADERS:
-            response["headers"] = {
-                header: {"description": text, "required": True, "schema": {"type": "string"}}
-                for header, text in _PROBLEM_HEADERS[status].items()
-            }
-        responses[name] = response
-    for path, operations in schema.get("paths", {}).items():
-        for operation in operations.values():
-            # ninja keys responses by int; JSON (and sorting the keys) needs one type
-            operation["responses"] = {str(k): v for k, v in operation["responses"].items()}
-            statuses = {"401", "403", "429", "500"}
-            if "{" in path:
-                statuses.add("404")
-            if operation.get("parameters") or operation.get("requestBody"):
-                statuses.add("422")
-            if operation.get("requestBody"):
-                statuses.add("400")
-            for status, name, _description in _DOCUMENTED_PROBLEMS:
-                if status in statuses:
-                    operation["responses"].setdefault(
-                        status, {"$ref": f"#/components/responses/{name}"}
-                    )
-
-
-def _drop_null_defaults(node: Any) -> None:
-    """Remove ``default: null`` from schemas that do not allow null (``optional()`` fields)."""
-    if isinstance(node, list):
-        for item in node:
-            _drop_null_defaults(item)
-    elif isinstance(node, dict):
-        allows_null = node.get("type") == "null" or any(
-            isinstance(option, dict) and option.get("type") == "null"
-            for option in node.get("anyOf", [])
-        )
-        if "default" in node and node["default"] is None and not allows_null:
-            del node["default"]
-        for value in node.values():
-            _drop_null_defaults(value)

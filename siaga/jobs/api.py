@@ -23,7 +23,7 @@ class JobSummaryOut(Schema):
     kind: str
     kind_label: str
     status: JobStatus
-    percent: int = Field(description="0–100; 100 once the job succeeded.")
+    percent: int = Field(description="0 to 100; 100 once the job succeeded.")
     message: str
     created_by: UserRef | None
     created_at: datetime
@@ -77,8 +77,14 @@ class JobKindOut(Schema):
 class JobIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Text = Field(min_length=1, max_length=60, description="One of GET /job-kinds.")
-    params: dict[str, Any] = Field(default_factory=dict, description="Depends on the kind.")
+    kind: Text = Field(
+        min_length=1, max_length=60, description="One of GET /job-kinds.", examples=["system.smoke"]
+    )
+    params: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Depends on the kind.",
+        examples=[{"steps": 3, "step_seconds": 0.1}],
+    )
 
 
 class JobFilter(FilterSchema):

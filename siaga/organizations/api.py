@@ -200,9 +200,7 @@ def _organization_data(payload: OrganizationIn | OrganizationPatch, **dump: Any)
     summary="List organizations",
 )
 @paginate(Page)
-def list_organizations(
-    request: HttpRequest, filters: Query[OrganizationFilter]
-) -> Any:
+def list_organizations(request: HttpRequest, filters: Query[OrganizationFilter]) -> Any:
     """The organizations you may see, by name."""
     return filters.filter(Organization.objects.restrict(request.user, "view")).order_by("name")
 
@@ -270,9 +268,7 @@ def list_members(request: HttpRequest, id: ObjectId, filters: Query[MemberFilter
 def create_invitation(request: HttpRequest, id: ObjectId, payload: InvitationIn) -> Any:
     """Sends the invitation e-mail; the link in it is valid for seven days."""
     organization = actions.access_organization(request.user, id)
-    invitation = actions.check_invite(
-        request.user, organization, payload.email, payload.role.value
-    )
+    invitation = actions.check_invite(request.user, organization, payload.email, payload.role.value)
     return Status(201, invitation)
 
 
@@ -331,7 +327,9 @@ def delete_membership(request: HttpRequest, id: ObjectId) -> Any:
 # --- Users --------------------------------------------------------------------------------------
 
 
-@router.get("/users/{id}", response=UserOut, operation_id="users_get", summary="Get a user's profile")
+@router.get(
+    "/users/{id}", response=UserOut, operation_id="users_get", summary="Get a user's profile"
+)
 def get_user(request: HttpRequest, id: ObjectId) -> Any:
     """A person's contact details and memberships. Every view is written to the audit trail."""
     user = get_object_or_404(User.objects.restrict(request.user, "view"), pk=id)

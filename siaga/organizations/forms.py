@@ -61,7 +61,8 @@ class InvitationForm(forms.Form):
 
     def __init__(self, *args: Any, roles: list[tuple[str, Any]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = roles  # type: ignore[attr-defined]
+        # No preselected role: whoever invites picks one, rather than granting the first listed.
+        self.fields["role"].choices = [("", _("Choose a role")), *roles]  # type: ignore[attr-defined]
 
 
 class RoleForm(forms.Form):

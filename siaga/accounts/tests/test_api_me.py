@@ -14,9 +14,11 @@ def patch_me(client, data):
 def test_me_shows_the_profile_and_memberships_with_organization_and_role(personas):
     body = api_client_for(personas.constituent_admin).get("/api/v1/me").json()
     assert body["email"] == "admin@hospital.test"
-    assert body["language"] == "id" and body["time_zone"] == "Asia/Jakarta"
+    assert body["language"] == "id"
+    assert body["time_zone"] == "Asia/Jakarta"
     [membership] = body["memberships"]
-    assert membership["role"] == "constituent_admin" and membership["role_label"]
+    assert membership["role"] == "constituent_admin"
+    assert membership["role_label"]
     assert membership["organization"] == {
         "id": personas.orgs.hospital.pk,
         "name": "Test Hospital",
@@ -34,7 +36,10 @@ def test_me_changes_only_the_fields_sent(personas):
     response = patch_me(client, {"language": "en", "time_zone": "Asia/Makassar"})
     assert response.status_code == 200
     personas.cert_analyst.refresh_from_db()
-    assert (personas.cert_analyst.language, personas.cert_analyst.time_zone) == ("en", "Asia/Makassar")
+    assert (personas.cert_analyst.language, personas.cert_analyst.time_zone) == (
+        "en",
+        "Asia/Makassar",
+    )
     assert personas.cert_analyst.full_name == "Analyst"
 
 
@@ -54,4 +59,5 @@ def test_me_refuses_bad_or_forbidden_fields(personas, data, field):
     assert response.status_code == 422
     assert [error["field"] for error in response.json()["errors"]] == [field]
     personas.cert_analyst.refresh_from_db()
-    assert personas.cert_analyst.email == "analyst@cert.test" and not personas.cert_analyst.is_superuser
+    assert personas.cert_analyst.email == "analyst@cert.test"
+    assert not personas.cert_analyst.is_superuser

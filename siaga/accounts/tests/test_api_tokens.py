@@ -21,12 +21,16 @@ def test_creating_a_token_returns_the_secret_once(personas, client):
     response = create(client, name="SIEM export", scope="read", expires_in_days=30)
     assert response.status_code == 201
     body = response.json()
-    assert body["token"].startswith("siaga_") and body["token"].startswith(body["prefix"])
-    assert body["scope"] == "read" and body["status"] == "active" and body["user"]["id"] == personas.cert_analyst.pk
+    assert body["token"].startswith("siaga_")
+    assert body["token"].startswith(body["prefix"])
+    assert body["scope"] == "read"
+    assert body["status"] == "active"
+    assert body["user"]["id"] == personas.cert_analyst.pk
     token = ApiToken.objects.get(pk=body["id"])
     assert token.key_hash == hash_token(body["token"])  # only the hash is kept
     listed = client.get("/api/v1/tokens").json()["results"]
-    assert [item["id"] for item in listed] == [body["id"]] and "token" not in listed[0]
+    assert [item["id"] for item in listed] == [body["id"]]
+    assert "token" not in listed[0]
 
 
 def test_the_new_token_works(personas, client):
@@ -40,7 +44,8 @@ def test_a_read_write_token_may_create_a_token_that_does_not_outlive_it(personas
     client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert create(client, name="short", expires_in_days=5).status_code == 201
     response = create(client, name="forever")
-    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "expires_in_days"
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "expires_in_days"
     assert create(client, name="longer", expires_in_days=11).status_code == 422
 
 
@@ -72,8 +77,11 @@ def test_an_administrator_lists_everyones_tokens_and_filters_them(personas):
     make_token(personas.constituent_reporter, revoked_at=timezone.now())
     client = api_client_for(personas.cert_admin)
     assert client.get("/api/v1/tokens").json()["count"] == 3
-    mine = client.get(f"/api/v1/tokens?user_id={personas.constituent_reporter.pk}&status=active").json()
-    assert mine["count"] == 1 and mine["results"][0]["status"] == "active"
+    mine = client.get(
+        f"/api/v1/tokens?user_id={personas.constituent_reporter.pk}&status=active"
+    ).json()
+    assert mine["count"] == 1
+    assert mine["results"][0]["status"] == "active"
     assert client.get("/api/v1/tokens?status=revoked").json()["count"] == 1
 
 
@@ -81,7 +89,8 @@ def test_revoking_a_token_stops_it(personas):
     raw = make_token(personas.cert_analyst)
     token = ApiToken.objects.get(key_hash=hash_token(raw))
     response = api_client_for(personas.cert_analyst).delete(f"/api/v1/tokens/{token.pk}")
-    assert response.status_code == 204 and response.content == b""
+    assert response.status_code == 204
+    assert response.content == b""
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/api/v1/me").status_code == 401
@@ -99,6 +108,8 @@ def test_someone_elses_token_is_404(personas):
 def test_an_administrator_revokes_a_leaked_token(personas):
     raw = make_token(personas.constituent_reporter)
     token = ApiToken.objects.get(key_hash=hash_token(raw))
-    assert api_client_for(personas.cert_admin).delete(f"/api/v1/tokens/{token.pk}").status_code == 204
+    assert (
+        api_client_for(personas.cert_admin).delete(f"/api/v1/tokens/{token.pk}").status_code == 204
+    )
     token.refresh_from_db()
     assert token.revoked_at is not None

@@ -26,7 +26,9 @@ def test_update_is_shown_as_before_and_after(client, personas):
 
 
 def test_create_lists_the_new_values(client, personas):
-    entry = AuditEntry.objects.filter(action="create", object_type="organizations.organization").first()
+    entry = AuditEntry.objects.filter(
+        action="create", object_type="organizations.organization"
+    ).first()
     login(client, personas.cert_admin)
     response = client.get(reverse("audit:detail", args=[entry.pk]))
     rows = {name: (before, after) for name, before, after in response.context["rows"]}

@@ -55,7 +55,9 @@ def test_formula_cells_are_neutralised(client, personas):
         object_repr='=HYPERLINK("http://evil.test","click")',
         changes={"note": "=1+1"},
     )
-    do_record_event(AuditAction.EXPORT, object_type="test.report", object_id="-2", object_repr="@SUM(A1)")
+    do_record_event(
+        AuditAction.EXPORT, object_type="test.report", object_id="-2", object_repr="@SUM(A1)"
+    )
     login(client, personas.auditor)
     rows = export(client, object_type="test.report")
     assert rows[0]["object_id"] == "'-2"

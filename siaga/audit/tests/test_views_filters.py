@@ -20,7 +20,9 @@ def listed(client, **params) -> list[str]:
 
 def record_at(moment: datetime, object_id: str, **kwargs) -> None:
     with mock.patch("django.utils.timezone.now", return_value=moment):
-        do_record_event(AuditAction.EXPORT, object_type="test.report", object_id=object_id, **kwargs)
+        do_record_event(
+            AuditAction.EXPORT, object_type="test.report", object_id=object_id, **kwargs
+        )
 
 
 def test_filter_by_action_actor_and_object(client, personas):
@@ -62,5 +64,7 @@ def test_dates_are_days_in_the_users_time_zone(client, personas):
 
 def test_reversed_date_range_is_an_error(client, personas):
     login(client, personas.auditor)
-    response = client.get(reverse("audit:list"), {"date_from": "2026-03-02", "date_to": "2026-03-01"})
+    response = client.get(
+        reverse("audit:list"), {"date_from": "2026-03-02", "date_to": "2026-03-01"}
+    )
     assert "date_to" in response.context["filters"].errors

@@ -12,7 +12,11 @@ from siaga.core.testing import api_client_for, login, make_token
 
 pytestmark = pytest.mark.django_db
 
-PATCH_ME = {"path": "/api/v1/me", "data": {"phone": "+62 21 555"}, "content_type": "application/json"}
+PATCH_ME = {
+    "path": "/api/v1/me",
+    "data": {"phone": "+62 21 555"},
+    "content_type": "application/json",
+}
 
 
 def problem_type(response):
@@ -26,18 +30,27 @@ def bearer(raw):
 def test_a_valid_token_authenticates_and_records_its_use(personas):
     raw = make_token(personas.cert_analyst)
     response = bearer(raw).get("/api/v1/me", REMOTE_ADDR="10.1.2.3")
-    assert response.status_code == 200 and response.json()["email"] == "analyst@cert.test"
+    assert response.status_code == 200
+    assert response.json()["email"] == "analyst@cert.test"
     token = ApiToken.objects.get(user=personas.cert_analyst)
-    assert token.last_used_at is not None and token.last_used_ip == "10.1.2.3"
+    assert token.last_used_at is not None
+    assert token.last_used_ip == "10.1.2.3"
 
 
 @pytest.mark.parametrize(
     "header",
-    ["Bearer siaga_not-a-real-token", "Bearer ", "Basic dXNlcjpwYXNz", "Token abc", "Bearer x" * 50],
+    [
+        "Bearer siaga_not-a-real-token",
+        "Bearer ",
+        "Basic dXNlcjpwYXNz",
+        "Token abc",
+        "Bearer x" * 50,
+    ],
 )
 def test_unknown_or_malformed_tokens_are_401(db, header):
     response = Client(HTTP_AUTHORIZATION=header).get("/api/v1/me")
-    assert response.status_code == 401 and problem_type(response) == "not-authenticated"
+    assert response.status_code == 401
+    assert problem_type(response) == "not-authenticated"
     assert 'error="invalid_token"' in response["WWW-Authenticate"]
 
 
@@ -62,9 +75,11 @@ def test_a_read_token_reads_but_cannot_write(personas):
     client = api_client_for(personas.cert_admin, "read")
     assert client.get("/api/v1/organizations").status_code == 200
     response = client.patch(**PATCH_ME)
-    assert response.status_code == 403 and problem_type(response) == "read-only-token"
+    assert response.status_code == 403
+    assert problem_type(response) == "read-only-token"
     response = client.post("/api/v1/tokens", {"name": "more"}, content_type="application/json")
-    assert response.status_code == 403 and problem_type(response) == "read-only-token"
+    assert response.status_code == 403
+    assert problem_type(response) == "read-only-token"
     assert ApiToken.objects.filter(user=personas.cert_admin).count() == 1
 
 
@@ -72,7 +87,8 @@ def test_a_read_write_token_writes_and_the_audit_trail_names_its_owner(personas)
     response = api_client_for(personas.cert_analyst).patch(**PATCH_ME)
     assert response.status_code == 200
     entry = AuditEntry.objects.filter(object_type="accounts.user", action="update").latest("seq")
-    assert entry.actor_id == personas.cert_analyst.pk and entry.via == "api"
+    assert entry.actor_id == personas.cert_analyst.pk
+    assert entry.via == "api"
 
 
 def test_a_token_wins_over_a_session(personas, client):
@@ -94,13 +110,15 @@ def test_a_verified_session_reads_and_writes_with_csrf(personas, settings):
 def test_a_session_write_without_csrf_is_403(personas):
     client = login(Client(enforce_csrf_checks=True), personas.cert_analyst)
     response = client.patch(**PATCH_ME)
-    assert response.status_code == 403 and problem_type(response) == "csrf-failed"
+    assert response.status_code == 403
+    assert problem_type(response) == "csrf-failed"
 
 
 def test_a_session_that_owes_its_second_factor_is_401(personas, client):
     login(client, personas.cert_analyst, verified=False)  # CERT staff must use a second factor
     response = client.get("/api/v1/me")
-    assert response.status_code == 401 and problem_type(response) == "two-factor-required"
+    assert response.status_code == 401
+    assert problem_type(response) == "two-factor-required"
 
 
 def test_a_reporter_without_a_device_needs_no_second_factor(personas, client):
@@ -112,4 +130,5 @@ def test_the_openapi_document_and_docs_need_no_credentials(db):
     client = Client()
     assert client.get("/api/v1/openapi.json").status_code == 200
     docs = client.get("/api/v1/docs")
-    assert docs.status_code == 200 and b"cdn" not in docs.content.lower()
+    assert docs.status_code == 200
+    assert b"cdn" not in docs.content.lower()

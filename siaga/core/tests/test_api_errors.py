@@ -19,7 +19,8 @@ def assert_problem(response, status, slug):
     body = response.json()
     assert body["type"] == f"urn:siaga:problem:{slug}"
     assert body["status"] == status
-    assert body["title"] and body["detail"]
+    assert body["title"]
+    assert body["detail"]
     return body
 
 
@@ -36,17 +37,23 @@ def test_unknown_object_is_404_without_naming_the_model(personas):
 
 
 def test_unknown_address_under_the_api_is_a_404_problem(personas):
-    assert_problem(api_client_for(personas.cert_admin).get("/api/v1/no-such-thing"), 404, "not-found")
+    assert_problem(
+        api_client_for(personas.cert_admin).get("/api/v1/no-such-thing"), 404, "not-found"
+    )
 
 
 def test_wrong_method_is_a_405_problem_with_allow(personas):
-    response = api_client_for(personas.cert_admin).put("/api/v1/me", {}, content_type="application/json")
+    response = api_client_for(personas.cert_admin).put(
+        "/api/v1/me", {}, content_type="application/json"
+    )
     assert_problem(response, 405, "method-not-allowed")
     assert "PATCH" in response["Allow"]
 
 
 def test_bad_query_value_is_422_with_field_errors(personas):
-    response = api_client_for(personas.cert_admin).get("/api/v1/organizations?limit=abc&kind=castle")
+    response = api_client_for(personas.cert_admin).get(
+        "/api/v1/organizations?limit=abc&kind=castle"
+    )
     body = assert_problem(response, 422, "validation-error")
     fields = {error["field"] for error in body["errors"]}
     assert fields == {"limit", "kind"}
@@ -55,7 +62,11 @@ def test_bad_query_value_is_422_with_field_errors(personas):
 
 def test_bad_body_field_is_named_by_its_dotted_path(personas):
     client = api_client_for(personas.cert_admin)
-    response = client.post("/api/v1/organizations", {"name": "", "kind": "cert", "extra": 1}, content_type="application/json")
+    response = client.post(
+        "/api/v1/organizations",
+        {"name": "", "kind": "cert", "extra": 1},
+        content_type="application/json",
+    )
     body = assert_problem(response, 422, "validation-error")
     assert {error["field"] for error in body["errors"]} == {"name", "extra"}
 
@@ -63,21 +74,33 @@ def test_bad_body_field_is_named_by_its_dotted_path(personas):
 def test_validation_error_of_an_action_keeps_its_field_messages(personas):
     client = api_client_for(personas.cert_admin)
     # A hospital needs a constituent type: the model's clean() says so, through the action.
-    response = client.post("/api/v1/organizations", {"name": "New Hospital", "kind": "constituent"}, content_type="application/json")
+    response = client.post(
+        "/api/v1/organizations",
+        {"name": "New Hospital", "kind": "constituent"},
+        content_type="application/json",
+    )
     body = assert_problem(response, 422, "validation-error")
     assert [error["field"] for error in body["errors"]] == ["constituent_type"]
 
 
 def test_non_field_validation_error_becomes_the_detail(personas):
     client = api_client_for(personas.cert_admin)
-    with mock.patch("siaga.organizations.api.actions.access_organization", side_effect=ValidationError("Closed.")):
-        body = assert_problem(client.get(f"/api/v1/organizations/{personas.orgs.cert.pk}"), 422, "validation-error")
-    assert body["detail"] == "Closed." and body["errors"] == []
+    with mock.patch(
+        "siaga.organizations.api.actions.access_organization",
+        side_effect=ValidationError("Closed."),
+    ):
+        body = assert_problem(
+            client.get(f"/api/v1/organizations/{personas.orgs.cert.pk}"), 422, "validation-error"
+        )
+    assert body["detail"] == "Closed."
+    assert body["errors"] == []
 
 
 def test_permission_denied_by_an_action_is_403(personas):
     client = api_client_for(personas.constituent_reporter)
-    response = client.post("/api/v1/organizations", {"name": "Mine", "kind": "cert"}, content_type="application/json")
+    response = client.post(
+        "/api/v1/organizations", {"name": "Mine", "kind": "cert"}, content_type="application/json"
+    )
     assert_problem(response, 403, "permission-denied")
 
 
@@ -87,20 +110,32 @@ def test_malformed_json_is_400(personas):
     assert_problem(response, 400, "bad-request")
 
 
-@pytest.mark.parametrize("body", ['{"name": "x", "kind": "cert", "is_active": NaN}', '{"name": 1e999}'])
+@pytest.mark.parametrize(
+    "body", ['{"name": "x", "kind": "cert", "is_active": NaN}', '{"name": 1e999}']
+)
 def test_non_standard_json_numbers_are_refused(personas, body):
     client = api_client_for(personas.cert_admin)
-    assert_problem(client.post("/api/v1/organizations", body, content_type="application/json"), 400, "bad-request")
+    assert_problem(
+        client.post("/api/v1/organizations", body, content_type="application/json"),
+        400,
+        "bad-request",
+    )
 
 
 def test_unexpected_error_is_500_without_internals(personas):
     client = api_client_for(personas.cert_admin)
-    with mock.patch("siaga.organizations.api.actions.access_organization", side_effect=RuntimeError("db password is hunter2")):
+    with mock.patch(
+        "siaga.organizations.api.actions.access_organization",
+        side_effect=RuntimeError("db password is hunter2"),
+    ):
         response = client.get(f"/api/v1/organizations/{personas.orgs.cert.pk}")
     body = assert_problem(response, 500, "server-error")
-    assert "hunter2" not in response.content.decode() and "Traceback" not in body["detail"]
+    assert "hunter2" not in response.content.decode()
+    assert "Traceback" not in body["detail"]
 
 
 def test_problem_titles_follow_the_request_language(personas):
-    response = api_client_for(personas.cert_admin).get("/api/v1/organizations/999999", HTTP_ACCEPT_LANGUAGE="en")
+    response = api_client_for(personas.cert_admin).get(
+        "/api/v1/organizations/999999", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.json()["title"] == "Not found"

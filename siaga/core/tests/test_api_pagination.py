@@ -35,7 +35,8 @@ def test_middle_page_links_both_ways_and_last_page_has_no_next(seven_agencies):
     middle = seven_agencies.get("/api/v1/organizations?kind=member_agency&limit=3&offset=3").json()
     assert query_of(middle["previous"]) == {"kind": "member_agency", "limit": "3"}
     last = seven_agencies.get(middle["next"]).json()
-    assert len(last["results"]) == 2 and last["next"] is None
+    assert len(last["results"]) == 2
+    assert last["next"] is None
     assert query_of(last["previous"])["offset"] == "3"
 
 
@@ -53,4 +54,6 @@ def test_out_of_range_paging_is_422(seven_agencies, query):
 
 def test_an_offset_past_the_end_is_an_empty_page(seven_agencies):
     body = seven_agencies.get("/api/v1/organizations?offset=1000").json()
-    assert body["results"] == [] and body["next"] is None and body["count"] == 11
+    assert body["results"] == []
+    assert body["next"] is None
+    assert body["count"] == 11

@@ -17,7 +17,9 @@ SMOKE = {"kind": "system.smoke", "params": {"steps": 2, "step_seconds": 0}}
 @pytest.fixture
 def run_inline():
     """Workers run the job in this process as soon as the request commits."""
-    with mock.patch("siaga.jobs.actions.dispatch", side_effect=lambda job_id: run_job.apply(args=(job_id,))):
+    with mock.patch(
+        "siaga.jobs.actions.dispatch", side_effect=lambda job_id: run_job.apply(args=(job_id,))
+    ):
         yield
 
 
@@ -32,17 +34,22 @@ def start(client, data=SMOKE):
     return client.post("/api/v1/jobs", data, content_type="application/json")
 
 
-def test_a_started_job_runs_after_commit_and_reports_its_outcome(personas, run_inline, django_capture_on_commit_callbacks):
+def test_a_started_job_runs_after_commit_and_reports_its_outcome(
+    personas, run_inline, django_capture_on_commit_callbacks
+):
     client = api_client_for(personas.cert_analyst)
     with django_capture_on_commit_callbacks(execute=True):
         response = start(client)
     assert response.status_code == 201, response.content
     assert response.json()["status"] == "queued"
     body = client.get(f"/api/v1/jobs/{response.json()['id']}").json()
-    assert body["status"] == "succeeded" and body["percent"] == 100
+    assert body["status"] == "succeeded"
+    assert body["percent"] == 100
     assert body["progress"] == {"done": 2, "total": 2}
-    assert body["result"] == {"steps": 2} and "smoke test: 2 steps" in body["log"]
-    assert body["timings"]["started_at"] and body["timings"]["finished_at"]
+    assert body["result"] == {"steps": 2}
+    assert "smoke test: 2 steps" in body["log"]
+    assert body["timings"]["started_at"]
+    assert body["timings"]["finished_at"]
     assert body["timings"]["duration_seconds"] >= 0
     assert body["created_by"]["id"] == personas.cert_analyst.pk
 
@@ -99,8 +106,12 @@ def test_the_job_list_filters_by_status_and_kind(personas, held_in_queue):
     cancelled = actions.check_start_job(personas.cert_admin, "audit.verify", {})
     actions.check_cancel_job(personas.cert_admin, cancelled)
     client = api_client_for(personas.cert_admin)
-    assert [j["id"] for j in client.get("/api/v1/jobs?status=queued").json()["results"]] == [queued.pk]
-    assert [j["id"] for j in client.get("/api/v1/jobs?kind=audit.verify").json()["results"]] == [cancelled.pk]
+    assert [j["id"] for j in client.get("/api/v1/jobs?status=queued").json()["results"]] == [
+        queued.pk
+    ]
+    assert [j["id"] for j in client.get("/api/v1/jobs?kind=audit.verify").json()["results"]] == [
+        cancelled.pk
+    ]
     assert client.get("/api/v1/jobs?status=lost").status_code == 422
 
 
@@ -108,11 +119,13 @@ def test_a_queued_job_is_cancelled_then_retried(personas, held_in_queue):
     client = api_client_for(personas.cert_analyst)
     job_id = start(client).json()["id"]
     response = client.post(f"/api/v1/jobs/{job_id}/cancel")
-    assert response.status_code == 200 and response.json()["status"] == "cancelled"
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
     assert client.post(f"/api/v1/jobs/{job_id}/cancel").status_code == 422  # already finished
     retry = client.post(f"/api/v1/jobs/{job_id}/retry")
     assert retry.status_code == 201
-    assert retry.json()["retry_of_id"] == job_id and retry.json()["status"] == "queued"
+    assert retry.json()["retry_of_id"] == job_id
+    assert retry.json()["status"] == "queued"
     assert retry.json()["params"] == {"steps": 2, "step_seconds": 0.0}
 
 
@@ -127,4 +140,7 @@ def test_a_lead_sees_but_may_not_cancel_someone_elses_job(personas, held_in_queu
     client = api_client_for(personas.cert_lead)
     assert client.get(f"/api/v1/jobs/{job.pk}").status_code == 200
     assert client.post(f"/api/v1/jobs/{job.pk}/cancel").status_code == 403
-    assert api_client_for(personas.other_reporter).post(f"/api/v1/jobs/{job.pk}/cancel").status_code == 404
+    assert (
+        api_client_for(personas.other_reporter).post(f"/api/v1/jobs/{job.pk}/cancel").status_code
+        == 404
+    )

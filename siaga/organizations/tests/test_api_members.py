@@ -13,7 +13,9 @@ def membership_of(user):
 
 
 def test_members_are_listed_with_user_and_role(personas):
-    response = api_client_for(personas.constituent_reporter).get(f"/api/v1/organizations/{personas.orgs.hospital.pk}/members")
+    response = api_client_for(personas.constituent_reporter).get(
+        f"/api/v1/organizations/{personas.orgs.hospital.pk}/members"
+    )
     body = response.json()
     assert body["count"] == 2
     assert {(m["user"]["email"], m["role"]) for m in body["results"]} == {
@@ -42,7 +44,9 @@ def test_a_coordination_member_sees_the_organization_but_not_its_members(persona
 def test_a_constituent_admin_changes_a_reporters_role(personas):
     membership = membership_of(personas.constituent_reporter)
     response = api_client_for(personas.constituent_admin).patch(
-        f"/api/v1/memberships/{membership.pk}", {"role": "constituent_admin"}, content_type="application/json"
+        f"/api/v1/memberships/{membership.pk}",
+        {"role": "constituent_admin"},
+        content_type="application/json",
     )
     assert response.status_code == 200, response.content
     assert response.json()["role"] == "constituent_admin"
@@ -54,9 +58,12 @@ def test_a_constituent_admin_changes_a_reporters_role(personas):
 def test_a_role_the_organization_cannot_hold_is_422(personas):
     membership = membership_of(personas.constituent_reporter)
     response = api_client_for(personas.cert_admin).patch(
-        f"/api/v1/memberships/{membership.pk}", {"role": "cert_analyst"}, content_type="application/json"
+        f"/api/v1/memberships/{membership.pk}",
+        {"role": "cert_analyst"},
+        content_type="application/json",
     )
-    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "role"
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "role"
 
 
 def test_nobody_changes_their_own_role(personas):
@@ -70,7 +77,9 @@ def test_nobody_changes_their_own_role(personas):
 def test_a_reporter_may_not_change_roles(personas):
     membership = membership_of(personas.constituent_admin)
     response = api_client_for(personas.constituent_reporter).patch(
-        f"/api/v1/memberships/{membership.pk}", {"role": "constituent_reporter"}, content_type="application/json"
+        f"/api/v1/memberships/{membership.pk}",
+        {"role": "constituent_reporter"},
+        content_type="application/json",
     )
     assert response.status_code == 403
 
@@ -79,14 +88,21 @@ def test_a_membership_of_another_organization_is_404(personas):
     membership = membership_of(personas.other_reporter)
     client = api_client_for(personas.constituent_admin)
     url = f"/api/v1/memberships/{membership.pk}"
-    assert client.patch(url, {"role": "constituent_admin"}, content_type="application/json").status_code == 404
+    assert (
+        client.patch(
+            url, {"role": "constituent_admin"}, content_type="application/json"
+        ).status_code
+        == 404
+    )
     assert client.delete(url).status_code == 404
     assert Membership.objects.filter(pk=membership.pk).exists()
 
 
 def test_a_constituent_admin_removes_a_reporter(personas):
     membership = membership_of(personas.constituent_reporter)
-    response = api_client_for(personas.constituent_admin).delete(f"/api/v1/memberships/{membership.pk}")
+    response = api_client_for(personas.constituent_admin).delete(
+        f"/api/v1/memberships/{membership.pk}"
+    )
     assert response.status_code == 204
     assert not Membership.objects.filter(pk=membership.pk).exists()
 
@@ -94,11 +110,23 @@ def test_a_constituent_admin_removes_a_reporter(personas):
 def test_only_the_cert_removes_a_constituent_admin(personas):
     second_admin = make_user("second@hospital.test", personas.orgs.hospital, "constituent_admin")
     membership = membership_of(second_admin)
-    assert api_client_for(personas.constituent_admin).delete(f"/api/v1/memberships/{membership.pk}").status_code == 403
-    assert api_client_for(personas.cert_admin).delete(f"/api/v1/memberships/{membership.pk}").status_code == 204
+    assert (
+        api_client_for(personas.constituent_admin)
+        .delete(f"/api/v1/memberships/{membership.pk}")
+        .status_code
+        == 403
+    )
+    assert (
+        api_client_for(personas.cert_admin)
+        .delete(f"/api/v1/memberships/{membership.pk}")
+        .status_code
+        == 204
+    )
 
 
 def test_nobody_removes_themselves(personas):
     membership = membership_of(personas.constituent_admin)
-    response = api_client_for(personas.constituent_admin).delete(f"/api/v1/memberships/{membership.pk}")
+    response = api_client_for(personas.constituent_admin).delete(
+        f"/api/v1/memberships/{membership.pk}"
+    )
     assert response.status_code == 422

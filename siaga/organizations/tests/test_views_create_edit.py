@@ -26,7 +26,11 @@ def test_cert_admin_creates_an_organization(client, personas):
     clinic = Organization.objects.get(name="Klinik Sehat")
     assert response.status_code == 302
     assert response["Location"] == reverse("organizations:detail", args=[clinic.pk])
-    assert (clinic.kind, clinic.constituent_type, clinic.is_active) == ("constituent", "clinic", True)
+    assert (clinic.kind, clinic.constituent_type, clinic.is_active) == (
+        "constituent",
+        "clinic",
+        True,
+    )
 
 
 def test_invalid_organization_is_shown_again_with_errors(client, personas):
@@ -87,7 +91,11 @@ def test_constituent_admin_edits_only_contact_details(client, personas):
     )
     assert response.status_code == 302
     hospital.refresh_from_db()
-    assert (hospital.name, hospital.kind, hospital.is_active) == ("Test Hospital", "constituent", True)
+    assert (hospital.name, hospital.kind, hospital.is_active) == (
+        "Test Hospital",
+        "constituent",
+        True,
+    )
     assert (hospital.short_name, hospital.email) == ("RSTH", "soc@hospital.test")
 
 

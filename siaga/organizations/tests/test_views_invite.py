@@ -14,19 +14,21 @@ def invite_url(organization) -> str:
     return reverse("organizations:invite", args=[organization.pk])
 
 
-def test_constituent_admin_invites_a_reporter(
-    client, personas, django_capture_on_commit_callbacks
-):
+def test_constituent_admin_invites_a_reporter(client, personas, django_capture_on_commit_callbacks):
     hospital = personas.orgs.hospital
     login(client, personas.constituent_admin)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            invite_url(hospital), {"email": "New.Nurse@Hospital.test", "role": "constituent_reporter"}
+            invite_url(hospital),
+            {"email": "New.Nurse@Hospital.test", "role": "constituent_reporter"},
         )
     assert response.status_code == 302
     assert response["Location"] == reverse("organizations:detail", args=[hospital.pk])
     invitation = Invitation.objects.get()
-    assert (invitation.email, invitation.role) == ("new.nurse@hospital.test", "constituent_reporter")
+    assert (invitation.email, invitation.role) == (
+        "new.nurse@hospital.test",
+        "constituent_reporter",
+    )
     assert invitation.invited_by == personas.constituent_admin
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
@@ -39,6 +41,7 @@ def test_role_choices_are_those_the_inviter_may_grant_here(client, personas):
     login(client, personas.constituent_admin)
     form = client.get(invite_url(personas.orgs.hospital)).context["form"]
     assert [value for value, _ in form.fields["role"].choices] == [
+        "",
         "constituent_admin",
         "constituent_reporter",
     ]

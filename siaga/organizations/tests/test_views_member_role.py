@@ -10,7 +10,9 @@ from siaga.organizations.models import Membership
 
 def change_role(client, user, role: str):
     membership = Membership.objects.get(user=user)
-    response = client.post(reverse("organizations:member-role", args=[membership.pk]), {"role": role})
+    response = client.post(
+        reverse("organizations:member-role", args=[membership.pk]), {"role": role}
+    )
     membership.refresh_from_db()
     return response, membership.role
 

@@ -22,7 +22,10 @@
     if (!source) {
       return;
     }
-    var text = (source.value !== undefined ? source.value : source.textContent).trim();
+    var items = source.querySelectorAll("li");
+    var text = items.length
+      ? Array.prototype.map.call(items, function (li) { return li.textContent.trim(); }).join("\n")
+      : (source.value !== undefined ? source.value : source.textContent).trim();
     var done = function () {
       announce(button, button.dataset.copiedLabel || "✓");
     };

@@ -1,0 +1,62 @@
+"""The committed OpenAPI document (docs/openapi.json) must describe the code as it is."""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from siaga.core.management.commands.export_openapi import openapi_document
+
+COMMITTED = Path(__file__).resolve().parent.parent / "docs" / "openapi.json"
+OUT_OF_DATE = "docs/openapi.json does not match the API in the code: run `make openapi` and commit the result."
+
+
+@pytest.fixture(scope="module")
+def document():
+    return json.loads(openapi_document())
+
+
+def test_the_committed_document_matches_the_code(document):
+    assert COMMITTED.exists(), OUT_OF_DATE
+    committed = json.loads(COMMITTED.read_text(encoding="utf-8"))
+    if committed != document:
+        changed = sorted(set(committed.get("paths", {})) ^ set(document.get("paths", {})))
+        pytest.fail(f"{OUT_OF_DATE} Paths added or removed: {changed or 'none (details differ)'}")
+    assert COMMITTED.read_text(encoding="utf-8") == openapi_document(), OUT_OF_DATE
+
+
+@pytest.mark.django_db
+def test_the_served_document_is_the_committed_one(document):
+    served = Client().get("/api/v1/openapi.json", HTTP_ACCEPT_LANGUAGE="en")
+    assert served.status_code == 200
+    assert served.json() == document
+
+
+def operations(document):
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            yield f"{method.upper()} {path}", operation
+
+
+def test_every_operation_has_an_id_a_tag_and_documented_problems(document):
+    ids = []
+    for name, operation in operations(document):
+        ids.append(operation["operationId"])
+        assert operation["tags"], name
+        responses = operation["responses"]
+        assert {"401", "429", "500"} <= set(responses), name
+        if "{" in name:
+            assert "404" in responses, name
+    assert len(ids) == len(set(ids)) == 24
+    assert document["openapi"].startswith("3.1")
+
+
+def test_problems_are_documented_as_problem_json(document):
+    response = document["components"]["responses"]["ValidationFailed"]
+    assert response["content"]["application/problem+json"]["schema"] == {
+        "$ref": "#/components/schemas/Problem"
+    }
+    problem = document["components"]["schemas"]["Problem"]
+    assert set(problem["required"]) == {"type", "title", "status", "detail"}
+    assert "Retry-After" in document["components"]["responses"]["TooManyRequests"]["headers"]
