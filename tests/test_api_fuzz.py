@@ -5,11 +5,11 @@ token, inside a transaction that is rolled back afterwards, so one example canno
 next one meets. The test fails on any 5xx and on any answer the document does not describe.
 """
 
+import hypothesis
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
-import hypothesis
 from hypothesis import HealthCheck
 from schemathesis import checks
 

@@ -128,8 +128,10 @@ def list_tokens(request: HttpRequest, filters: Query[TokenFilter]) -> Any:
     summary="Create an API token",
 )
 def create_token(request: HttpRequest, payload: TokenIn) -> Any:
-    """The answer holds the token itself, once. A token may create another only if it may write,
-    and the new one must expire no later than it does."""
+    """The answer holds the token itself, this once.
+
+    A token may create another only if it may write, and the new one must expire no later than it.
+    """
     _check_not_outliving(request, payload.expires_in_days)
     token, raw = actions.check_create_token(
         request.user, payload.name, payload.scope.value, payload.expires_in_days
@@ -143,9 +145,8 @@ def _check_not_outliving(request: HttpRequest, expires_in_days: int | None) -> N
     creator = getattr(request, "auth", None)
     if not isinstance(creator, ApiToken) or creator.expires_at is None:
         return
-    if expires_in_days is None or timezone.now() + timedelta(days=expires_in_days) > (
-        creator.expires_at
-    ):
+    expires_at = timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None
+    if expires_at is None or expires_at > creator.expires_at:
         raise ValidationError(
             {"expires_in_days": _("A token cannot create a token that outlives it.")}
         )

@@ -69,6 +69,9 @@ PERMISSIONS: dict[str, dict[str, set[Scope]]] = {
         "audit.export": {ALL},
         "apitoken.change": {ALL},
         "apitoken.view": {ALL},
+        # Removing someone's second factor hands their account to whoever holds the password:
+        # only the CERT's administrators do it, after checking out of band who asks.
+        "user.reset_two_factor": {ALL},
     },
     Role.CERT_LEAD: {
         "organization.view": {ALL},

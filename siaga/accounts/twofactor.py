@@ -84,7 +84,9 @@ def do_verify_second_factor(request: HttpRequest, token: str) -> bool:
         if recovery is not None and recovery.verify_token(token.lower()):
             otp_login(request, recovery)
             remaining = recovery.token_set.count()
-            do_record_event(AuditAction.TWO_FACTOR_RECOVERY_USED, user, changes={"remaining": remaining})
+            do_record_event(
+                AuditAction.TWO_FACTOR_RECOVERY_USED, user, changes={"remaining": remaining}
+            )
             return True
     do_record_event(AuditAction.TWO_FACTOR_FAILED, user, changes={"during": "sign-in"})
     return False

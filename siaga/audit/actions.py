@@ -72,7 +72,9 @@ def do_record_event(
 def _locked_head() -> AuditChainHead:
     head = AuditChainHead.objects.select_for_update().filter(id=1).first()
     if head is None:
-        AuditChainHead.objects.get_or_create(id=1)  # the very first entry; a race ends in the lock below
+        AuditChainHead.objects.get_or_create(
+            id=1
+        )  # the very first entry; a race ends in the lock below
         head = AuditChainHead.objects.select_for_update().get(id=1)
     return head
 

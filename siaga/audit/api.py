@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import FilterLookup, FilterSchema, Query, Router, Schema
 from ninja.pagination import paginate
+from pydantic import Field
 
 from siaga.audit.choices import AuditAction
 from siaga.audit.models import AuditEntry
@@ -22,7 +23,7 @@ class AuditEntryOut(Schema):
     actor_id: int | None
     actor_label: str
     via: str
-    action: AuditAction
+    action: str = Field(description="One of the `action` filter's values.")
     object_type: str
     object_id: str
     object_repr: str

@@ -458,12 +458,18 @@ Timestamp = Annotated[AwareDatetime, AfterValidator(_utc)]
 
 
 class StrictJSONParser(Parser):
-    """JSON as RFC 8259 has it: no NaN or Infinity, and numbers that fit the database."""
+    """JSON as RFC 8259 has it, holding only what the databases can store.
+
+    Python's parser also takes NaN, Infinity and numbers of any size, and strings with NUL or lone
+    surrogates, which PostgreSQL and SQLite refuse: such a body is a 400, not a 500 later on.
+    """
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
-        return json.loads(
+        data = json.loads(
             request.body, parse_constant=_refuse_constant, parse_float=_finite, parse_int=_bounded
         )
+        _refuse_unstorable_text(data)
+        return data
 
 
 def _refuse_constant(name: str) -> Any:
@@ -482,6 +488,20 @@ def _bounded(text: str) -> int:
     if abs(value) > MAX_ID:
         raise ValueError("number out of range")
     return value
+
+
+def _refuse_unstorable_text(value: Any) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_unstorable_text(key)
+            _refuse_unstorable_text(item)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_unstorable_text(item)
+    elif isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("NUL character")
+        value.encode("utf-8")  # UnicodeEncodeError (a ValueError) for a lone surrogate
 
 
 class SiagaAPI(NinjaAPI):

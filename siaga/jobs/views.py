@@ -20,10 +20,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from siaga.accounts.roles import principal_for
+from siaga.core.forms import add_validation_error
 from siaga.jobs.actions import check_cancel_job, check_retry_job, check_start_job
 from siaga.jobs.choices import JobStatus
 from siaga.jobs.filters import JobFilterForm
-from siaga.jobs.forms import StartJobForm, add_validation_error, start_form_for
+from siaga.jobs.forms import StartJobForm, start_form_for
 from siaga.jobs.models import Job
 from siaga.jobs.registry import JobKind, all_kinds, get_kind
 

@@ -159,10 +159,12 @@ def do_accept_invitation(invitation: Invitation, *, full_name: str, password: st
 def check_revoke_invitation(user: Any, invitation: Invitation) -> None:
     if not principal_for(user).has_perm("membership.change", invitation.organization_id):
         raise PermissionDenied(_("You may not revoke this invitation."))
-    if invitation.accepted_at or invitation.revoked_at:
-        raise ValidationError(_("This invitation is already closed."))
-    invitation.revoked_at = timezone.now()
-    invitation.save(update_fields=["revoked_at"])
+    with transaction.atomic():
+        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if locked.accepted_at or locked.revoked_at:
+            raise ValidationError(_("This invitation is already closed."))
+        locked.revoked_at = timezone.now()
+        locked.save(update_fields=["revoked_at"])
 
 
 def check_change_role(user: Any, membership: Membership, role: str) -> Membership:
@@ -171,11 +173,17 @@ def check_change_role(user: Any, membership: Membership, role: str) -> Membershi
     _check_may_grant(user, membership.organization, role)
     if membership.user_id == user.pk:
         raise ValidationError({"role": _("You cannot change your own role.")})
-    membership.role = role
-    membership.full_clean()
-    membership.save()
-    forget_principal(membership.user)
-    return membership
+    with transaction.atomic():
+        locked = (
+            Membership.objects.select_for_update()
+            .select_related("organization")
+            .get(pk=membership.pk)
+        )
+        locked.role = role
+        locked.full_clean()
+        locked.save()
+    forget_principal(locked.user)
+    return locked
 
 
 def check_remove_member(user: Any, membership: Membership) -> None:
@@ -183,13 +191,28 @@ def check_remove_member(user: Any, membership: Membership) -> None:
         raise PermissionDenied(_("You may not remove this member."))
     if membership.user_id == user.pk:
         raise ValidationError(_("You cannot remove yourself."))
-    if (
-        membership.role == Role.CONSTITUENT_ADMIN
-        and not principal_for(user).scopes("membership.change").all
-    ):
-        # A hospital must not lock itself out: only the CERT removes a constituent administrator.
-        raise PermissionDenied(_("Only the CERT can remove a constituent administrator."))
-    membership.delete()
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update().filter(pk=membership.pk).first()
+        if locked is None:
+            return  # removed by someone else meanwhile: the outcome asked for
+        if (
+            locked.role == Role.CONSTITUENT_ADMIN
+            and not principal_for(user).scopes("membership.change").all
+        ):
+            # A hospital must not lock itself out: only the CERT removes a constituent administrator.
+            raise PermissionDenied(_("Only the CERT can remove a constituent administrator."))
+        locked.delete()
+
+
+def check_reset_two_factor(user: Any, membership: Membership) -> None:
+    """Remove a member's second factor (lost phone); they set up a new one at next sign-in."""
+    from siaga.accounts.twofactor import do_reset_two_factor
+
+    if not principal_for(user).has_perm("user.reset_two_factor"):
+        raise PermissionDenied(_("Only the CERT's administrators can reset a second factor."))
+    if membership.user_id == user.pk:
+        raise ValidationError(_("You cannot reset your own second factor."))
+    do_reset_two_factor(membership.user)
 
 
 def _may_manage_invitations(user: Any, organization_id: int) -> bool:

@@ -19,9 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from siaga.accounts.roles import Principal, Role, principal_for
-from siaga.accounts.twofactor import do_reset_two_factor, has_confirmed_device
+from siaga.accounts.roles import Role, principal_for
+from siaga.accounts.twofactor import has_confirmed_device
 from siaga.audit.actions import record_sensitive_view
+from siaga.core.forms import add_validation_error
 from siaga.organizations.actions import (
     ORGANIZATION_FIELDS,
     SELF_SERVICE_FIELDS,
@@ -32,6 +33,7 @@ from siaga.organizations.actions import (
     check_create_organization,
     check_invite,
     check_remove_member,
+    check_reset_two_factor,
     check_revoke_invitation,
     check_update_organization,
 )
@@ -40,7 +42,6 @@ from siaga.organizations.forms import (
     InvitationForm,
     OrganizationForm,
     RoleForm,
-    add_validation_error,
     grantable_role_choices,
 )
 from siaga.organizations.models import Membership, Organization
@@ -178,12 +179,6 @@ def _access_membership(user: Any, pk: int) -> Membership:
     )
 
 
-def _may_reset_two_factor(principal: Principal) -> bool:
-    # Removing someone's second factor hands their account to whoever holds the password, so only
-    # the CERT's administrators may do it (after checking who asks, out of band).
-    return principal.is_superuser or Role.CERT_ADMIN in principal.role_names
-
-
 def _render_member(
     request: HttpRequest, membership: Membership, role_form: RoleForm | None = None
 ) -> HttpResponse:
@@ -194,7 +189,9 @@ def _render_member(
     roles = grantable_role_choices(principal, organization) if can_change else []
     if role_form is None and roles:
         role_form = RoleForm(initial={"role": membership.role}, roles=roles)
-    can_reset = _may_reset_two_factor(principal)
+    can_reset = (
+        principal.has_perm("user.reset_two_factor") and membership.user_id != request.user.pk
+    )
     other_memberships = (
         Membership.objects.restrict(request.user, "view")
         .filter(user_id=membership.user_id)
@@ -267,14 +264,16 @@ def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def member_reset_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
     membership = _access_membership(request.user, pk)
-    if not _may_reset_two_factor(principal_for(request.user)):
-        raise PermissionDenied
-    do_reset_two_factor(membership.user)
-    messages.success(
-        request,
-        _("The second factor of %(name)s was removed; they set up a new one at next sign-in.")
-        % {"name": membership.user},
-    )
+    try:
+        check_reset_two_factor(request.user, membership)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("The second factor of %(name)s was removed; they set up a new one at next sign-in.")
+            % {"name": membership.user},
+        )
     return redirect("organizations:member", pk=membership.pk)
 
 

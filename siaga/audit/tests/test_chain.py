@@ -12,7 +12,10 @@ pytestmark = pytest.mark.django_db
 
 
 def record_five() -> list[AuditEntry]:
-    return [do_record_event(AuditAction.EXPORT, object_type="test", object_repr=f"event {i}") for i in range(5)]
+    return [
+        do_record_event(AuditAction.EXPORT, object_type="test", object_repr=f"event {i}")
+        for i in range(5)
+    ]
 
 
 def run_verify() -> tuple[str, str | None]:
@@ -30,7 +33,10 @@ def test_entries_link_to_their_predecessor():
     first, second, *_ = record_five()
     assert first.prev_hash == GENESIS_HASH
     assert second.prev_hash == first.entry_hash
-    assert AuditChainHead.objects.get().last_hash == AuditEntry.objects.order_by("-seq").first().entry_hash
+    assert (
+        AuditChainHead.objects.get().last_hash
+        == AuditEntry.objects.order_by("-seq").first().entry_hash
+    )
     assert list(iter_chain_problems()) == []
 
 
@@ -46,12 +52,15 @@ def test_verify_names_an_entry_edited_directly_in_the_database():
     target = entries[2]
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE audit_auditentry SET object_repr = %s WHERE id = %s", ["nothing to see", target.pk]
+            "UPDATE audit_auditentry SET object_repr = %s WHERE id = %s",
+            ["nothing to see", target.pk],
         )
     output, error = run_verify()
     assert error is not None and "broken" in error
     broken = [line for line in output.splitlines() if line.startswith("BROKEN")]
-    assert broken == [f"BROKEN entry seq={target.seq} (id {target.pk}): content does not match its hash: entry was edited"]
+    assert broken == [
+        f"BROKEN entry seq={target.seq} (id {target.pk}): content does not match its hash: entry was edited"
+    ]
 
 
 def test_verify_names_the_entry_after_a_deleted_one():

@@ -12,7 +12,11 @@ pytestmark = pytest.mark.django_db
 
 
 def entries_for(obj) -> list[AuditEntry]:
-    return list(AuditEntry.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).order_by("seq"))
+    return list(
+        AuditEntry.objects.filter(
+            object_type=obj._meta.label_lower, object_id=str(obj.pk)
+        ).order_by("seq")
+    )
 
 
 def test_create_update_delete_are_recorded_with_the_actor_and_the_changes():
@@ -30,7 +34,11 @@ def test_create_update_delete_are_recorded_with_the_actor_and_the_changes():
     assert updated.changes == {"short_name": ["", "RSC"]}
     assert deleted.changes["old"]["short_name"] == "RSC"
     assert {e.actor_id for e in (created, updated, deleted)} == {actor.pk}
-    assert updated.ip_address == "192.0.2.10" and updated.via == "web" and updated.request_id == "req-1"
+    assert (
+        updated.ip_address == "192.0.2.10"
+        and updated.via == "web"
+        and updated.request_id == "req-1"
+    )
 
 
 def test_saving_without_a_change_writes_no_entry():

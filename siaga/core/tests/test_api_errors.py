@@ -111,9 +111,17 @@ def test_malformed_json_is_400(personas):
 
 
 @pytest.mark.parametrize(
-    "body", ['{"name": "x", "kind": "cert", "is_active": NaN}', '{"name": 1e999}']
+    "body",
+    [
+        '{"name": "x", "kind": "cert", "is_active": NaN}',
+        '{"name": 1e999}',
+        '{"name": 99999999999999999999}',
+        '{"name": "a\\u0000b", "kind": "cert"}',
+        '{"name": "\\ud800", "kind": "cert"}',
+        b'{"name": "\xff", "kind": "cert"}',
+    ],
 )
-def test_non_standard_json_numbers_are_refused(personas, body):
+def test_json_the_database_cannot_store_is_refused(personas, body):
     client = api_client_for(personas.cert_admin)
     assert_problem(
         client.post("/api/v1/organizations", body, content_type="application/json"),

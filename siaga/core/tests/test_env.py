@@ -31,10 +31,22 @@ def test_unreadable_secret_file_names_the_variable(tmp_path):
 @pytest.mark.parametrize(
     ("reader", "environ", "message"),
     [
-        (lambda e: env_bool("DEBUG", environ=e), {"DEBUG": "maybe"}, "DEBUG='maybe' is not a boolean"),
-        (lambda e: env_int("PORT", 1, environ=e), {"PORT": "eighty"}, "PORT='eighty' is not a whole number"),
+        (
+            lambda e: env_bool("DEBUG", environ=e),
+            {"DEBUG": "maybe"},
+            "DEBUG='maybe' is not a boolean",
+        ),
+        (
+            lambda e: env_int("PORT", 1, environ=e),
+            {"PORT": "eighty"},
+            "PORT='eighty' is not a whole number",
+        ),
         (lambda e: env_int("PORT", 1, minimum=1, environ=e), {"PORT": "0"}, "below the minimum"),
-        (lambda e: env_choice("ENV", ["a", "b"], "a", environ=e), {"ENV": "c"}, "must be one of: a, b"),
+        (
+            lambda e: env_choice("ENV", ["a", "b"], "a", environ=e),
+            {"ENV": "c"},
+            "must be one of: a, b",
+        ),
     ],
 )
 def test_bad_values_are_refused_with_the_variable_named(reader, environ, message):

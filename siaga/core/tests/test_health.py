@@ -19,7 +19,9 @@ def test_health_reports_database_broker_and_no_worker(client, db):
 
 def test_health_lists_live_workers_and_ignores_silent_ones(client, db):
     WorkerHeartbeat.objects.create(hostname="alive@host", pid=1, last_seen=timezone.now())
-    WorkerHeartbeat.objects.create(hostname="dead@host", pid=2, last_seen=timezone.now() - timedelta(hours=1))
+    WorkerHeartbeat.objects.create(
+        hostname="dead@host", pid=2, last_seen=timezone.now() - timedelta(hours=1)
+    )
     body = client.get("/health/").json()
     assert body["workers"]["count"] == 1
     assert body["workers"]["workers"][0]["hostname"] == "alive@host"

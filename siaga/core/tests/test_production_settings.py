@@ -30,7 +30,11 @@ def run_siaga(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
         ({"SIAGA_ALLOWED_HOSTS": "siaga.example"}, "SIAGA_SECRET_KEY is the development default"),
         ({"SIAGA_SECRET_KEY": GOOD_KEY}, "SIAGA_ALLOWED_HOSTS is empty"),
         (
-            {"SIAGA_SECRET_KEY": GOOD_KEY, "SIAGA_ALLOWED_HOSTS": "siaga.example", "SIAGA_DEBUG": "true"},
+            {
+                "SIAGA_SECRET_KEY": GOOD_KEY,
+                "SIAGA_ALLOWED_HOSTS": "siaga.example",
+                "SIAGA_DEBUG": "true",
+            },
             "SIAGA_DEBUG is on",
         ),
     ],

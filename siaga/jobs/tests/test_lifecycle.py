@@ -34,9 +34,13 @@ def failing_kind():
     _KINDS.pop("test.fail")
 
 
-def test_a_queued_job_is_dispatched_after_commit_and_audited(personas, dispatched, django_capture_on_commit_callbacks):
+def test_a_queued_job_is_dispatched_after_commit_and_audited(
+    personas, dispatched, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        job = actions.check_start_job(personas.cert_analyst, "system.smoke", {"steps": 2, "step_seconds": 0})
+        job = actions.check_start_job(
+            personas.cert_analyst, "system.smoke", {"steps": 2, "step_seconds": 0}
+        )
     dispatched.assert_called_once_with(job.pk)
     assert job.status == JobStatus.QUEUED and job.params == {"steps": 2, "step_seconds": 0.0}
     entry = AuditEntry.objects.get(object_type="jobs.job", object_id=str(job.pk))
@@ -54,7 +58,9 @@ def test_a_job_is_claimed_only_once(personas, dispatched):
 def test_a_running_job_with_a_silent_worker_can_be_claimed_again(personas, dispatched, settings):
     job = actions.do_enqueue_job("system.smoke", {"steps": 1, "step_seconds": 0})
     actions.claim_job(job.pk, "dead-worker")
-    Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(seconds=settings.SIAGA_JOB_STALE_SECONDS + 1))
+    Job.objects.filter(pk=job.pk).update(
+        heartbeat_at=timezone.now() - timedelta(seconds=settings.SIAGA_JOB_STALE_SECONDS + 1)
+    )
     again = actions.claim_job(job.pk, "new-worker")
     assert again is not None and again.attempts == 2 and again.worker == "new-worker"
 
@@ -87,7 +93,9 @@ def test_cancelling_a_queued_job_stops_it_before_it_starts(personas, dispatched)
 
 
 def test_cancelling_a_running_job_stops_it_at_the_next_progress_report(personas, dispatched):
-    job = actions.check_start_job(personas.cert_analyst, "system.smoke", {"steps": 50, "step_seconds": 0})
+    job = actions.check_start_job(
+        personas.cert_analyst, "system.smoke", {"steps": 50, "step_seconds": 0}
+    )
     claimed = actions.claim_job(job.pk)
     actions.check_cancel_job(personas.cert_analyst, job)
     execute_job(claimed)
@@ -97,7 +105,9 @@ def test_cancelling_a_running_job_stops_it_at_the_next_progress_report(personas,
 
 
 def test_only_failed_or_cancelled_jobs_are_retried_as_a_new_job(personas, dispatched, failing_kind):
-    job = actions.check_start_job(personas.cert_analyst, "system.smoke", {"steps": 1, "step_seconds": 0})
+    job = actions.check_start_job(
+        personas.cert_analyst, "system.smoke", {"steps": 1, "step_seconds": 0}
+    )
     with pytest.raises(ValidationError):
         actions.check_retry_job(personas.cert_analyst, job)
     actions.check_cancel_job(personas.cert_analyst, job)
@@ -111,7 +121,9 @@ def test_other_users_cannot_cancel_or_retry_a_job(personas, dispatched):
     with pytest.raises(PermissionDenied):
         actions.check_cancel_job(personas.constituent_reporter, job)
     with pytest.raises(PermissionDenied):
-        actions.check_cancel_job(personas.cert_lead, job)  # leads may see all jobs but change only their own
+        actions.check_cancel_job(
+            personas.cert_lead, job
+        )  # leads may see all jobs but change only their own
     actions.check_cancel_job(personas.cert_admin, job)  # admins may change every job
 
 
@@ -150,7 +162,9 @@ def test_requeue_picks_up_silent_running_jobs_and_lost_queued_ones(dispatched, s
     fresh = actions.do_enqueue_job("system.smoke", {"steps": 1, "step_seconds": 0})
     dispatched.reset_mock()
     assert sorted(actions.requeue_stalled_jobs()) == sorted([silent.pk, lost.pk])
-    assert sorted(call.args[0] for call in dispatched.call_args_list) == sorted([silent.pk, lost.pk])
+    assert sorted(call.args[0] for call in dispatched.call_args_list) == sorted(
+        [silent.pk, lost.pk]
+    )
     assert fresh.pk not in actions.requeue_stalled_jobs()
 
 

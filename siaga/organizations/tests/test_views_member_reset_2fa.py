@@ -36,3 +36,12 @@ def test_others_may_not_reset(client, personas):
     assert reset(client, reporter).status_code == 404
     assert TOTPDevice.objects.filter(user=reporter).exists()
     assert not AuditEntry.objects.filter(action="2fa_reset").exists()
+
+
+def test_an_admin_cannot_reset_their_own_second_factor(client, personas):
+    admin = personas.cert_admin
+    login(client, admin)  # gives the admin a confirmed authenticator
+    response = reset(client, admin)
+    assert response.status_code == 302
+    assert TOTPDevice.objects.filter(user=admin).exists()
+    assert not AuditEntry.objects.filter(action="2fa_reset").exists()
