@@ -48,9 +48,15 @@ def main() -> None:
     verify_seconds = time.perf_counter() - started
     assert not problems, problems
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {connection.vendor}")
-    print(f"append: {args.entries} entries in {append_seconds:.2f} s = {args.entries / append_seconds:,.0f} entries/s (one transaction each)")
-    print(f"verify: {args.entries} entries in {verify_seconds:.2f} s = {args.entries / verify_seconds:,.0f} entries/s")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {connection.vendor}"
+    )
+    print(
+        f"append: {args.entries} entries in {append_seconds:.2f} s = {args.entries / append_seconds:,.0f} entries/s (one transaction each)"
+    )
+    print(
+        f"verify: {args.entries} entries in {verify_seconds:.2f} s = {args.entries / verify_seconds:,.0f} entries/s"
+    )
 
 
 if __name__ == "__main__":

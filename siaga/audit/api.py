@@ -3,12 +3,15 @@
 from datetime import datetime
 from typing import Annotated, Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import FilterLookup, FilterSchema, Query, Router, Schema
 from ninja.pagination import paginate
 from pydantic import Field
 
+from siaga.accounts.roles import principal_for
 from siaga.audit.choices import AuditAction
 from siaga.audit.models import AuditEntry
 from siaga.core.apitools import MAX_ID, ObjectId, Page, Text, Timestamp, optional
@@ -56,7 +59,9 @@ class AuditFilter(FilterSchema):
 )
 @paginate(Page)
 def list_entries(request: HttpRequest, filters: Query[AuditFilter]) -> Any:
-    """Newest first. Empty for those without the permission to view the audit trail."""
+    """Newest first. Only auditors and the CERT's administrators may read the audit trail."""
+    if not principal_for(request.user).has_perm("audit.view"):
+        raise PermissionDenied(_("You may not view the audit trail."))
     return filters.filter(AuditEntry.objects.restrict(request.user, "view")).order_by("-seq")
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings
 
 CHROMIUM = os.environ.get("SIAGA_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -47,8 +48,14 @@ def chromium() -> Iterator[Any]:
 
 @pytest.fixture
 def page(chromium: Any, live_server: Any) -> Iterator[Any]:
-    context = chromium.new_context(base_url=live_server.url, locale="en-GB", viewport={"width": 1280, "height": 900})
+    context = chromium.new_context(
+        base_url=live_server.url, locale="en-GB", viewport={"width": 1280, "height": 900}
+    )
     context.set_default_timeout(15_000)
+    # Journeys read English labels; the language test switches on its own.
+    context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}]
+    )
     page = context.new_page()
     yield page
     context.close()

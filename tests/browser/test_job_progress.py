@@ -28,7 +28,9 @@ def test_the_progress_bar_moves_until_the_job_succeeds(page, chromium, personas,
             break
         page.wait_for_timeout(300)
     assert seen[-1] == 100, seen
-    assert any(0 < value < 100 for value in seen), f"the bar never showed a value in between: {seen}"
+    assert any(0 < value < 100 for value in seen), (
+        f"the bar never showed a value in between: {seen}"
+    )
     assert seen == sorted(seen), f"the bar went backwards: {seen}"
     job = Job.objects.get()
     assert job.status == "succeeded"

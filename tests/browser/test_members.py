@@ -1,6 +1,7 @@
 """A hospital's administrator invites a colleague, who accepts; then changes roles and removes a member."""
 
 import re
+from urllib.parse import urlsplit
 
 from django.core import mail
 from playwright.sync_api import expect
@@ -11,7 +12,7 @@ from siaga.organizations.models import Membership
 from tests.browser.helpers import sign_in_with_authenticator
 
 
-def test_invite_accept_change_role_and_remove(page, chromium, personas):
+def test_invite_accept_change_role_and_remove(page, chromium, personas, live_server):
     admin, hospital = personas.constituent_admin, personas.orgs.hospital
     sign_in_with_authenticator(page, admin, PASSWORD)
     expect(page.locator("h1")).to_contain_text("Welcome")
@@ -25,14 +26,16 @@ def test_invite_accept_change_role_and_remove(page, chromium, personas):
     assert len(mail.outbox) == 1
     link = re.search(r"https?://\S+/accounts/invitation/\S+/", mail.outbox[0].body).group(0)
 
-    invitee = page.context.browser.new_context(base_url=page.url.split("/organizations")[0])
+    # The invitee arrives in a browser of their own, with no language chosen: Indonesian by default.
+    invitee = page.context.browser.new_context(base_url=live_server.url)
     invitee_page = invitee.new_page()
-    invitee_page.goto(link.split("/accounts/")[0].replace(link.split("/accounts/")[0], "") + "/accounts/" + link.split("/accounts/")[1])
+    invitee_page.goto(urlsplit(link).path)
+    expect(invitee_page.locator("main")).to_contain_text(hospital.name)
     invitee_page.fill("input[name=full_name]", "Nurse Baru")
     invitee_page.fill("input[name=password1]", "a-long-enough-passphrase-2026")
     invitee_page.fill("input[name=password2]", "a-long-enough-passphrase-2026")
     invitee_page.locator("main button[type=submit]").click()
-    expect(invitee_page.locator("h1")).to_contain_text("Welcome")
+    expect(invitee_page.locator("h1")).to_contain_text("Selamat datang")
     invitee.close()
     nurse = User.objects.get(email="new.nurse@hospital.test")
     assert Membership.objects.get(user=nurse).role == "constituent_reporter"
