@@ -33,7 +33,6 @@ def main() -> None:
     from django.db import connection, transaction
 
     from siaga.audit.actions import do_record_event, iter_chain_problems
-    from siaga.audit.models import AuditEntry
 
     call_command("migrate", verbosity=0)
 

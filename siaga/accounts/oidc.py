@@ -26,5 +26,5 @@ class SiagaOIDCBackend(OIDCAuthenticationBackend):
             return User.objects.none()
         return User.objects.filter(email__iexact=email, is_active=True)
 
-    def create_user(self, claims: dict[str, Any]) -> None:  # type: ignore[override]
+    def create_user(self, claims: dict[str, Any]) -> None:
         return None

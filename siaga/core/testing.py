@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
@@ -38,6 +39,7 @@ __all__ = [
     "Personas",
     "api_client_for",
     "clear_cache",
+    "client",
     "login",
     "make_token",
     "make_user",
@@ -46,6 +48,17 @@ __all__ = [
     "wait_for",
     "workers",
 ]
+
+
+@pytest.fixture
+def client() -> Client:
+    """Django's test client, reading the English pages: tests assert English text.
+
+    Siaga's default language is Indonesian; tests of the Indonesian pages set the cookie themselves.
+    """
+    english = Client()
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return english
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,6 @@ from playwright.sync_api import expect
 
 from siaga.audit.models import AuditEntry
 from siaga.core.testing import PASSWORD
-
 from tests.browser.helpers import sign_in, totp_code_from_secret
 
 

@@ -32,3 +32,21 @@ def test_an_unknown_language_changes_nothing(client, personas):
 def test_anonymous_visitors_only_get_the_cookie(client):
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+
+
+@pytest.mark.django_db
+def test_a_first_visit_is_in_bahasa_indonesia():
+    from django.test import Client
+
+    page = Client().get("/accounts/login/").text
+    assert '<html lang="id">' in page
+    assert "Masuk ke Siaga" in page
+
+
+@pytest.mark.django_db
+def test_every_catalogue_is_complete():
+    from siaga.core.i18n import catalogues, gaps
+
+    assert catalogues(), "no translation catalogue found"
+    for path in catalogues():
+        assert gaps(path) == [], f"{path} has untranslated or fuzzy entries"
