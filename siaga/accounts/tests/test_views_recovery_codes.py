@@ -59,3 +59,16 @@ def test_without_an_authenticator_set_up_comes_first(client, personas):
     response = client.post(CODES)
     assert response["Location"] == reverse("accounts:2fa-setup")
     assert not StaticToken.objects.exists()
+
+
+def test_recovery_codes_fit_the_token_column(db):
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    from siaga.accounts.twofactor import RECOVERY_CODE_COUNT, new_recovery_codes
+    from siaga.core.testing import make_user
+
+    codes = new_recovery_codes(make_user("codes@cert.test"))
+    limit = StaticToken._meta.get_field("token").max_length
+    assert len(codes) == RECOVERY_CODE_COUNT
+    assert len(set(codes)) == RECOVERY_CODE_COUNT
+    assert all(len(code) <= limit for code in codes)

@@ -12,7 +12,9 @@ GOOD_KEY = "k" * 24 + "-production-secret-key-for-tests-" + "z" * 10
 
 
 def run_siaga(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("SIAGA_", "DJANGO_"))}
+    # Only what the test gives: not the database or broker of the test run itself.
+    inherited = ("SIAGA_", "DJANGO_", "DATABASE_URL", "REDIS_URL", "CELERY_")
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(inherited)}
     environ.update(env)
     return subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), *args],
