@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from kombu.transport import TRANSPORT_ALIASES
+
+# The embedded broker (see siaga.jobs.broker): kombu's file-system transport with atomic writes.
+TRANSPORT_ALIASES["siagafs"] = "siaga.jobs.broker:Transport"
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "siaga.settings")
 

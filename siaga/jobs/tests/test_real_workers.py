@@ -67,4 +67,4 @@ def test_health_reports_the_running_worker(workers, client):
     workers("healthy")
     body = client.get("/health/").json()
     assert "healthy@test" in [w["hostname"] for w in body["workers"]["workers"]]
-    assert settings.CELERY_BROKER_URL.split(":")[0] in {"filesystem", "redis"}
+    assert settings.CELERY_BROKER_URL.split(":")[0] in {"siagafs", "redis"}

@@ -1,7 +1,7 @@
 """``siaga run``: the web server and a background worker (with its scheduler) in one terminal.
 
-Ctrl-C stops both: each child gets SIGTERM (a clean shutdown: the worker finishes or hands back
-its current message), and anything still alive after the grace period is killed.
+Ctrl-C stops both: each child's main process gets SIGTERM (a clean shutdown: the worker finishes
+or hands back its current message), and a process group still alive after the grace period is killed.
 """
 
 from __future__ import annotations
@@ -81,7 +81,8 @@ class Command(BaseCommand):
     def stop(self, children: dict[str, subprocess.Popen[bytes]]) -> None:
         for child in children.values():
             if child.poll() is None:
-                os.killpg(child.pid, signal.SIGTERM)
+                # The main process only: gunicorn and celery stop their own workers in order.
+                child.terminate()
         deadline = time.monotonic() + GRACE_SECONDS
         for name, child in children.items():
             try:
