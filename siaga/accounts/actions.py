@@ -88,6 +88,10 @@ def check_update_preferences(user: User, data: dict[str, Any]) -> User:
         raise ValidationError({"language": _("Unknown language.")})
     if "time_zone" in data and data["time_zone"] not in TimeZoneChoice.values:
         raise ValidationError({"time_zone": _("Unknown time zone.")})
+    if "full_name" in data:
+        data = {**data, "full_name": str(data["full_name"]).strip()}
+        if not data["full_name"]:
+            raise ValidationError({"full_name": _("Please give your full name.")})
     with transaction.atomic():
         for name, value in data.items():
             setattr(user, name, value)

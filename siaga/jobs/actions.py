@@ -32,7 +32,7 @@ def check_start_job(user: Any, kind_name: str, params: dict[str, Any] | None = N
         raise PermissionDenied(_("You may not start this kind of job."))
     try:
         cleaned = kind.clean_params(dict(params or {}))
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
         raise ValidationError({"params": str(exc)}) from exc
     return do_enqueue_job(kind, cleaned, created_by=user)
 

@@ -111,3 +111,16 @@ def test_password_change_with_a_wrong_old_password_changes_nothing(client, perso
     assert "old_password" in response.context["form"].errors
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
+
+
+def test_a_blank_full_name_is_refused(personas):
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    from siaga.accounts.actions import check_update_preferences
+
+    user = personas.constituent_reporter
+    with pytest.raises(ValidationError):
+        check_update_preferences(user, {"full_name": "   "})
+    user.refresh_from_db()
+    assert user.full_name.strip()

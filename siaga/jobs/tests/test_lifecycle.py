@@ -182,3 +182,8 @@ def test_audit_verify_job_reports_a_broken_chain(dispatched):
     assert job.status == JobStatus.SUCCEEDED
     assert job.result["intact"] is False
     assert any(f"seq={entry.seq}" in problem for problem in job.result["problems"])
+
+
+def test_absurd_numbers_are_a_validation_error_not_a_crash(personas, dispatched):
+    with pytest.raises(ValidationError):
+        actions.check_start_job(personas.cert_analyst, "system.smoke", {"steps": float("inf")})
