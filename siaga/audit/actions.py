@@ -101,6 +101,14 @@ def record_sensitive_view(obj: models.Model) -> None:
         do_record_event(AuditAction.VIEW, obj)
 
 
+def record_personal_data_listing(owner: models.Model, people: int) -> None:
+    """One entry for a page or response that lists people's contact details (a member list)."""
+    if people:
+        do_record_event(
+            AuditAction.VIEW, owner, changes={"listed": "accounts.user", "count": people}
+        )
+
+
 def record_export(what: str, count: int, filters: dict[str, Any] | None = None) -> None:
     do_record_event(
         AuditAction.EXPORT,

@@ -11,7 +11,7 @@ from pydantic import ConfigDict, Field
 
 from siaga.accounts.models import User
 from siaga.accounts.roles import Role
-from siaga.audit.actions import record_sensitive_view
+from siaga.audit.actions import record_personal_data_listing, record_sensitive_view
 from siaga.core.apitools import EmailAddress, ObjectId, Page, Text, optional
 from siaga.organizations import actions
 from siaga.organizations.choices import ConstituentType, OrganizationKind
@@ -251,12 +251,11 @@ def update_organization(request: HttpRequest, id: ObjectId, payload: Organizatio
 @paginate(Page)
 def list_members(request: HttpRequest, id: ObjectId, filters: Query[MemberFilter]) -> Any:
     organization = actions.access_organization(request.user, id)
-    members = Membership.objects.restrict(request.user, "view").filter(organization=organization)
-    return (
-        filters.filter(members)
-        .select_related("user")
-        .order_by("user__full_name", "user__email", "pk")
+    members = filters.filter(
+        Membership.objects.restrict(request.user, "view").filter(organization=organization)
     )
+    record_personal_data_listing(organization, members.count())  # names and e-mail addresses
+    return members.select_related("user").order_by("user__full_name", "user__email", "pk")
 
 
 @router.post(

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from siaga.accounts.roles import Role, principal_for
 from siaga.accounts.twofactor import has_confirmed_device
-from siaga.audit.actions import record_sensitive_view
+from siaga.audit.actions import record_personal_data_listing, record_sensitive_view
 from siaga.core.forms import add_validation_error
 from siaga.organizations.actions import (
     ORGANIZATION_FIELDS,
@@ -126,12 +126,13 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
         grantable_role_choices(principal, organization)
     )
     can_manage = principal.has_perm("membership.change", organization.pk)
-    members = (
+    members = list(
         Membership.objects.restrict(request.user, "view")
         .filter(organization=organization)
         .select_related("user")
         .order_by("user__full_name", "user__email")
     )
+    record_personal_data_listing(organization, len(members))  # names and e-mail addresses
     context = {
         "organization": organization,
         "members": members,
