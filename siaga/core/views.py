@@ -41,20 +41,26 @@ def _broker_status() -> dict[str, Any]:
         return {"status": "error", "error": type(exc).__name__}
 
 
-def _worker_status() -> dict[str, Any]:
+def _worker_status(show_hosts: bool) -> dict[str, Any]:
     from siaga.jobs.worker import live_workers
 
     try:
         workers = live_workers()
     except Exception as exc:
         return {"status": "error", "error": type(exc).__name__}
-    return {
-        "status": "ok" if workers else "none",
-        "count": len(workers),
-        "workers": [
+    status: dict[str, Any] = {"status": "ok" if workers else "none", "count": len(workers)}
+    if show_hosts:
+        status["workers"] = [
             {"hostname": w.hostname, "last_seen": w.last_seen.isoformat()} for w in workers
-        ],
-    }
+        ]
+    return status
+
+
+def _may_see_hosts(request: HttpRequest) -> bool:
+    # The endpoint is public (load balancers, monitoring); machine names are for the CERT only.
+    from siaga.accounts.roles import principal_for
+
+    return request.user.is_authenticated and principal_for(request.user).is_cert_staff
 
 
 @never_cache
@@ -63,10 +69,15 @@ def health(request: HttpRequest) -> JsonResponse:
     """Database, broker and worker status; 503 when the database or broker is down.
 
     No worker is reported but not an error here: the web tier is healthy even while workers restart.
+    Anyone may ask; only CERT staff see the workers' host names.
     """
     database = _database_status()
     broker = _broker_status()
-    workers = _worker_status() if database["status"] == "ok" else {"status": "unknown"}
+    workers = (
+        _worker_status(_may_see_hosts(request))
+        if database["status"] == "ok"
+        else {"status": "unknown"}
+    )
     healthy = database["status"] == "ok" and broker["status"] == "ok"
     body = {
         "status": "ok" if healthy else "error",

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from siaga.core.testing import login
 from siaga.jobs.models import WorkerHeartbeat
 
 
@@ -14,17 +15,21 @@ def test_health_reports_database_broker_and_no_worker(client, db):
     assert body["status"] == "ok"
     assert body["database"]["status"] == "ok"
     assert body["broker"]["status"] == "ok"
-    assert body["workers"] == {"status": "none", "count": 0, "workers": []}
+    assert body["workers"] == {"status": "none", "count": 0}
 
 
-def test_health_lists_live_workers_and_ignores_silent_ones(client, db):
+def test_health_counts_live_workers_and_ignores_silent_ones(client, personas):
     WorkerHeartbeat.objects.create(hostname="alive@host", pid=1, last_seen=timezone.now())
     WorkerHeartbeat.objects.create(
         hostname="dead@host", pid=2, last_seen=timezone.now() - timedelta(hours=1)
     )
-    body = client.get("/health/").json()
-    assert body["workers"]["count"] == 1
-    assert body["workers"]["workers"][0]["hostname"] == "alive@host"
+    anonymous = client.get("/health/").json()["workers"]
+    assert anonymous == {"status": "ok", "count": 1}  # no machine names for the public
+    login(client, personas.cert_analyst)
+    staff = client.get("/health/").json()["workers"]
+    assert [w["hostname"] for w in staff["workers"]] == ["alive@host"]
+    login(client, personas.constituent_admin)
+    assert "workers" not in client.get("/health/").json()["workers"]
 
 
 def test_health_is_503_when_the_broker_is_unreachable(client, db, settings):

@@ -11,7 +11,7 @@ import time
 import pytest
 from django.conf import settings
 
-from siaga.core.testing import WORKER_STALE_SECONDS, wait_for
+from siaga.core.testing import WORKER_STALE_SECONDS, login, wait_for
 from siaga.jobs import actions
 from siaga.jobs.choices import JobStatus
 from siaga.jobs.models import Job
@@ -63,8 +63,9 @@ def test_two_workers_share_the_queue(workers):
     assert all(j.attempts == 1 for j in finished)
 
 
-def test_health_reports_the_running_worker(workers, client):
+def test_health_reports_the_running_worker(workers, client, personas):
     workers("healthy")
+    login(client, personas.cert_admin)
     body = client.get("/health/").json()
     assert "healthy@test" in [w["hostname"] for w in body["workers"]["workers"]]
     assert settings.CELERY_BROKER_URL.split(":")[0] in {"siagafs", "redis"}
