@@ -148,10 +148,6 @@ class Principal:
     def role_names(self) -> set[str]:
         return {role for _, role in self.roles}
 
-    @property
-    def organization_ids(self) -> frozenset[int]:
-        return frozenset(org_id for org_id, _ in self.roles)
-
     def scopes(self, permission: str) -> Grant:
         if self.is_superuser:
             return Grant(all=True)

@@ -6,7 +6,6 @@ import secrets
 from typing import Any, cast
 
 import segno
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Model
 from django.http import HttpRequest
@@ -99,7 +98,3 @@ def do_reset_two_factor(target_user: Any) -> None:
         TOTPDevice.objects.filter(user=target_user).delete()
         StaticDevice.objects.filter(user=target_user).delete()
         do_record_event(AuditAction.TWO_FACTOR_RESET, target_user)
-
-
-def otp_issuer() -> str:
-    return settings.OTP_TOTP_ISSUER
