@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "siaga.organizations",
     "siaga.audit",
     "siaga.jobs",
+    "siaga.constituents",
+    "siaga.incidents",
+    "siaga.notifications",
 ]
 
 MIDDLEWARE = [
@@ -177,6 +180,11 @@ CELERY_BEAT_SCHEDULE = {
     "verify-audit-chain-nightly": {
         "task": "siaga.audit.tasks.schedule_audit_verification",
         "schedule": 24 * 3600.0,
+    },
+    # Webhook retries and e-mail that could not be sent at once (siaga.notifications).
+    "deliver-due-notifications": {
+        "task": "siaga.notifications.tasks.deliver_due_notifications",
+        "schedule": 30.0,
     },
 }
 # A running job that has not reported progress for this long is taken to be on a dead worker.
@@ -305,6 +313,20 @@ else:
             "OPTIONS": {"file_path": str(DATA_DIR / "mail")},
         }
     }
+
+# --- Constituents, incidents, notifications ---------------------------------------------------------
+# Tracking ids look like SIAGA-2026-000123 (reports) and SIAGA-INC-2026-000045 (incidents).
+SIAGA_TRACKING_PREFIX = env_str("SIAGA_TRACKING_PREFIX", "SIAGA")
+# The public report form: submissions per client address per hour, and the least time (seconds)
+# a person needs to fill it in; a faster submission is a robot.
+SIAGA_PUBLIC_REPORT_LIMIT_PER_HOUR = env_int("SIAGA_PUBLIC_REPORT_LIMIT_PER_HOUR", 5, minimum=1)
+SIAGA_PUBLIC_REPORT_MIN_SECONDS = env_int("SIAGA_PUBLIC_REPORT_MIN_SECONDS", 3, minimum=0)
+# Webhook deliveries: attempts before giving up, and the first back-off (doubled each retry).
+SIAGA_WEBHOOK_MAX_ATTEMPTS = env_int("SIAGA_WEBHOOK_MAX_ATTEMPTS", 6, minimum=1)
+SIAGA_WEBHOOK_BACKOFF_SECONDS = env_int("SIAGA_WEBHOOK_BACKOFF_SECONDS", 30, minimum=1)
+SIAGA_WEBHOOK_TIMEOUT_SECONDS = env_int("SIAGA_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+# Plain http:// webhooks are refused except to these hosts (local receivers, tests).
+SIAGA_WEBHOOK_HTTP_HOSTS = env_list("SIAGA_WEBHOOK_HTTP_HOSTS", ["127.0.0.1", "::1", "localhost"])
 
 # --- Security headers ----------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -50,10 +50,57 @@ _EVERYONE: dict[str, set[Scope]] = {
     "apitoken.view": {OWN},
     "apitoken.add": {OWN},
     "apitoken.change": {OWN},
+    # Constituent registry: everyone sees their own organization's profile, contacts, network
+    # assets and inventory.
+    "constituentprofile.view": {ORG},
+    "contact.view": {ORG},
+    "networkasset.view": {ORG},
+    "inventoryitem.view": {ORG},
+    # Incidents: a constituent sees its own reports and the incidents that affect it or were
+    # shared with it (``Incident.restrict_org_q``); a reporter always sees what they filed.
+    "report.view": {ORG, OWN},
+    "report.add": {ORG},
+    "incident.view": {ORG},
+    # Notifications: each person keeps their own preferences.
+    "notificationpreference.view": {OWN},
+    "notificationpreference.change": {OWN},
+}
+
+# The CERT's staff run the registry and the incident desk.
+_CERT_DESK: dict[str, set[Scope]] = {
+    "constituentprofile.view": {ALL},
+    "constituentprofile.change": {ALL},
+    "contact.view": {ALL},
+    "contact.add": {ALL},
+    "contact.change": {ALL},
+    "contact.delete": {ALL},
+    "networkasset.view": {ALL},
+    "networkasset.add": {ALL},
+    "networkasset.delete": {ALL},
+    "networkasset.review": {ALL},
+    "networkasset.lookup": {ALL},
+    "inventoryitem.view": {ALL},
+    "inventoryitem.add": {ALL},
+    "inventoryitem.change": {ALL},
+    "inventoryitem.delete": {ALL},
+    "report.view": {ALL},
+    "report.add": {ALL},
+    "report.triage": {ALL},
+    "incident.view": {ALL},
+    "incident.add": {ALL},
+    "incident.change": {ALL},
+    "incident.assign": {ALL},
+    "incident.export": {ALL},
+    "delivery.view": {ALL},
 }
 
 PERMISSIONS: dict[str, dict[str, set[Scope]]] = {
     Role.CERT_ADMIN: {
+        **_CERT_DESK,
+        "webhook.view": {ALL},
+        "webhook.add": {ALL},
+        "webhook.change": {ALL},
+        "webhook.delete": {ALL},
         "organization.view": {ALL},
         "organization.add": {ALL},
         "organization.change": {ALL},
@@ -74,6 +121,7 @@ PERMISSIONS: dict[str, dict[str, set[Scope]]] = {
         "user.reset_two_factor": {ALL},
     },
     Role.CERT_LEAD: {
+        **_CERT_DESK,
         "organization.view": {ALL},
         "membership.view": {ALL},
         "user.view": {ALL},
@@ -82,6 +130,7 @@ PERMISSIONS: dict[str, dict[str, set[Scope]]] = {
         "job.change": {OWN},
     },
     Role.CERT_ANALYST: {
+        **_CERT_DESK,
         "organization.view": {ALL},
         "membership.view": {ALL},
         "user.view": {ALL},
@@ -92,14 +141,45 @@ PERMISSIONS: dict[str, dict[str, set[Scope]]] = {
     Role.COORD_MEMBER: {
         # The coordination group works with every organization, but manages only its own people.
         "organization.view": {ALL},
+        # It reaches any constituent in a crisis and asks who owns an address, but sees incidents
+        # only when they are shared with its agency.
+        "constituentprofile.view": {ALL},
+        "contact.view": {ALL},
+        "networkasset.view": {ALL},
+        "networkasset.lookup": {ALL},
+        "report.add": {ORG},
     },
     Role.CONSTITUENT_ADMIN: {
+        "constituentprofile.change": {ORG},
+        "contact.add": {ORG},
+        "contact.change": {ORG},
+        "contact.delete": {ORG},
+        # Network assets decide whose events a constituent receives: its admin may ask for a
+        # change, which waits for the CERT's review.
+        "networkasset.add": {ORG},
+        "networkasset.delete": {ORG},
+        "inventoryitem.add": {ORG},
+        "inventoryitem.change": {ORG},
+        "inventoryitem.delete": {ORG},
+        "webhook.view": {ORG},
+        "webhook.add": {ORG},
+        "webhook.change": {ORG},
+        "webhook.delete": {ORG},
+        "delivery.view": {ORG},
         "organization.change": {ORG},
         "membership.add": {ORG},
         "membership.change": {ORG},
     },
     Role.CONSTITUENT_REPORTER: {},
     Role.AUDITOR: {
+        "constituentprofile.view": {ALL},
+        "contact.view": {ALL},
+        "networkasset.view": {ALL},
+        "inventoryitem.view": {ALL},
+        "report.view": {ALL},
+        "incident.view": {ALL},
+        "incident.export": {ALL},
+        "delivery.view": {ALL},
         "organization.view": {ALL},
         "membership.view": {ALL},
         "user.view": {ALL},

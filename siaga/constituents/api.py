@@ -1,0 +1,5 @@
+"""API of constituents."""
+
+from ninja import Router
+
+router = Router(tags=["constituents"])

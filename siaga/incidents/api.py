@@ -1,0 +1,5 @@
+"""API of incidents."""
+
+from ninja import Router
+
+router = Router(tags=["incidents"])

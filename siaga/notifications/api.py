@@ -1,0 +1,5 @@
+"""API of notifications."""
+
+from ninja import Router
+
+router = Router(tags=["notifications"])
