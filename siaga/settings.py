@@ -43,6 +43,8 @@ def _refuse_insecure_production() -> None:
         problems.append("SIAGA_DEBUG is on")
     if not ALLOWED_HOSTS:
         problems.append("SIAGA_ALLOWED_HOSTS is empty")
+    if not env_str("SIAGA_EVIDENCE_KEY", ""):
+        problems.append("SIAGA_EVIDENCE_KEY is not set (evidence must be encrypted with its own key)")
     if problems:
         raise ImproperlyConfigured(
             "Siaga refuses to start in production mode: " + "; ".join(problems) + "."
@@ -327,6 +329,22 @@ SIAGA_WEBHOOK_BACKOFF_SECONDS = env_int("SIAGA_WEBHOOK_BACKOFF_SECONDS", 30, min
 SIAGA_WEBHOOK_TIMEOUT_SECONDS = env_int("SIAGA_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
 # Plain http:// webhooks are refused except to these hosts (local receivers, tests).
 SIAGA_WEBHOOK_HTTP_HOSTS = env_list("SIAGA_WEBHOOK_HTTP_HOSTS", ["127.0.0.1", "::1", "localhost"])
+
+# Evidence files live outside the web root, encrypted with this key (32 bytes, base64). Without one
+# (development only: production refuses to start) a key is derived from SIAGA_SECRET_KEY.
+SIAGA_EVIDENCE_KEY = env_str("SIAGA_EVIDENCE_KEY", "")
+EVIDENCE_DIR = Path(env_str("SIAGA_EVIDENCE_DIR", str(DATA_DIR / "evidence"))).resolve()
+SIAGA_EVIDENCE_MAX_MB = env_int("SIAGA_EVIDENCE_MAX_MB", 200, minimum=1)
+
+# E-mail intake of incident reports: a drop folder of .eml files and, optionally, an IMAP mailbox.
+SIAGA_MAIL_INTAKE_DIR = Path(env_str("SIAGA_MAIL_INTAKE_DIR", str(DATA_DIR / "intake"))).resolve()
+SIAGA_MAIL_MAX_MB = env_int("SIAGA_MAIL_MAX_MB", 50, minimum=1)
+SIAGA_IMAP_HOST = env_str("SIAGA_IMAP_HOST", "")
+SIAGA_IMAP_PORT = env_int("SIAGA_IMAP_PORT", 993, minimum=1)
+SIAGA_IMAP_USER = env_str("SIAGA_IMAP_USER", "")
+SIAGA_IMAP_PASSWORD = env_str("SIAGA_IMAP_PASSWORD", "")
+SIAGA_IMAP_FOLDER = env_str("SIAGA_IMAP_FOLDER", "INBOX")
+SIAGA_IMAP_SSL = env_bool("SIAGA_IMAP_SSL", True)
 
 # --- Security headers ----------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

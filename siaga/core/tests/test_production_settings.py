@@ -9,6 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 GOOD_KEY = "k" * 24 + "-production-secret-key-for-tests-" + "z" * 10
+EVIDENCE_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="  # 32 bytes, base64
 
 
 def run_siaga(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
@@ -39,6 +40,10 @@ def run_siaga(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
             },
             "SIAGA_DEBUG is on",
         ),
+        (
+            {"SIAGA_SECRET_KEY": GOOD_KEY, "SIAGA_ALLOWED_HOSTS": "siaga.example"},
+            "SIAGA_EVIDENCE_KEY is not set",
+        ),
     ],
 )
 def test_production_refuses_to_start_with_unsafe_settings(env, complaint, tmp_path):
@@ -54,6 +59,7 @@ def test_check_deploy_is_clean_in_a_correct_production_setup(tmp_path):
         SIAGA_ENV="production",
         SIAGA_SECRET_KEY=GOOD_KEY,
         SIAGA_ALLOWED_HOSTS="siaga.example",
+        SIAGA_EVIDENCE_KEY=EVIDENCE_KEY,
         SIAGA_DATA_DIR=str(tmp_path),
         SIAGA_EMAIL_HOST="smtp.siaga.example",
         DATABASE_URL="postgres://siaga@127.0.0.1:5432/siaga",
@@ -69,6 +75,7 @@ def test_check_deploy_names_what_a_production_setup_lacks(tmp_path):
         SIAGA_ENV="production",
         SIAGA_SECRET_KEY=GOOD_KEY,
         SIAGA_ALLOWED_HOSTS="siaga.example",
+        SIAGA_EVIDENCE_KEY=EVIDENCE_KEY,
         SIAGA_DATA_DIR=str(tmp_path),
     )
     assert result.returncode != 0
