@@ -44,7 +44,9 @@ def _refuse_insecure_production() -> None:
     if not ALLOWED_HOSTS:
         problems.append("SIAGA_ALLOWED_HOSTS is empty")
     if not env_str("SIAGA_EVIDENCE_KEY", ""):
-        problems.append("SIAGA_EVIDENCE_KEY is not set (evidence must be encrypted with its own key)")
+        problems.append(
+            "SIAGA_EVIDENCE_KEY is not set (evidence must be encrypted with its own key)"
+        )
     if problems:
         raise ImproperlyConfigured(
             "Siaga refuses to start in production mode: " + "; ".join(problems) + "."
@@ -335,6 +337,47 @@ SIAGA_WEBHOOK_HTTP_HOSTS = env_list("SIAGA_WEBHOOK_HTTP_HOSTS", ["127.0.0.1", ":
 SIAGA_EVIDENCE_KEY = env_str("SIAGA_EVIDENCE_KEY", "")
 EVIDENCE_DIR = Path(env_str("SIAGA_EVIDENCE_DIR", str(DATA_DIR / "evidence"))).resolve()
 SIAGA_EVIDENCE_MAX_MB = env_int("SIAGA_EVIDENCE_MAX_MB", 200, minimum=1)
+
+# Incident SLAs: minutes to acknowledge, triage, first respond to and resolve, per priority; each
+# value can be overridden, e.g. SIAGA_SLA_P1_ACKNOWLEDGE_MINUTES=10. A running SLA warns when this
+# share of its time is used up.
+SIAGA_SLA_TARGETS = {
+    priority: {
+        milestone: env_int(f"SIAGA_SLA_{priority}_{milestone.upper()}_MINUTES", minutes, minimum=1)
+        for milestone, minutes in targets.items()
+    }
+    for priority, targets in {
+        "P1": {"acknowledge": 15, "triage": 60, "first_response": 240, "resolve": 3 * 24 * 60},
+        "P2": {
+            "acknowledge": 60,
+            "triage": 4 * 60,
+            "first_response": 8 * 60,
+            "resolve": 5 * 24 * 60,
+        },
+        "P3": {
+            "acknowledge": 4 * 60,
+            "triage": 24 * 60,
+            "first_response": 2 * 24 * 60,
+            "resolve": 14 * 24 * 60,
+        },
+        "P4": {
+            "acknowledge": 24 * 60,
+            "triage": 3 * 24 * 60,
+            "first_response": 5 * 24 * 60,
+            "resolve": 30 * 24 * 60,
+        },
+    }.items()
+}
+SIAGA_SLA_WARNING_PERCENT = env_int("SIAGA_SLA_WARNING_PERCENT", 75, minimum=1)
+
+# The legal clocks (see docs/legal-clocks.md): hours from discovery, when to warn, and who receives
+# each notice. Regulations change: keep these in the environment, not in code.
+SIAGA_PDP_NOTICE_HOURS = env_int("SIAGA_PDP_NOTICE_HOURS", 72, minimum=1)
+SIAGA_IIV_REPORT_HOURS = env_int("SIAGA_IIV_REPORT_HOURS", 24, minimum=1)
+SIAGA_CLOCK_WARNING_HOURS = env_int("SIAGA_CLOCK_WARNING_HOURS", 6, minimum=1)
+SIAGA_PDP_AUTHORITY_EMAIL = env_str("SIAGA_PDP_AUTHORITY_EMAIL", "lembaga-pdp@pdp.example")
+SIAGA_SECTORAL_CSIRT_EMAIL = env_str("SIAGA_SECTORAL_CSIRT_EMAIL", "csirt@kemkes.example")
+SIAGA_NATIONAL_CSIRT_EMAIL = env_str("SIAGA_NATIONAL_CSIRT_EMAIL", "bantuan70@bssn.example")
 
 # E-mail intake of incident reports: a drop folder of .eml files and, optionally, an IMAP mailbox.
 SIAGA_MAIL_INTAKE_DIR = Path(env_str("SIAGA_MAIL_INTAKE_DIR", str(DATA_DIR / "intake"))).resolve()
