@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "siaga.constituents",
     "siaga.incidents",
     "siaga.notifications",
+    "siaga.evidence",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ urlpatterns = [
     path("constituents/", include("siaga.constituents.urls")),
     path("incidents/", include("siaga.incidents.urls")),
     path("notifications/", include("siaga.notifications.urls")),
+    path("evidence/", include("siaga.evidence.urls")),
     path("jobs/", include("siaga.jobs.urls")),
     path("audit/", include("siaga.audit.urls")),
     path("", include("siaga.core.urls")),

@@ -61,6 +61,12 @@ _EVERYONE: dict[str, set[Scope]] = {
     "report.view": {ORG, OWN},
     "report.add": {ORG},
     "incident.view": {ORG},
+    # Their incident's observables, legal clocks, and the comments and timeline entries the CERT
+    # shared with them (``only_shared_outside_the_cert``).
+    "observable.view": {ORG},
+    "legalclock.view": {ORG},
+    "comment.view": {ORG},
+    "timelineevent.view": {ORG},
     # Notifications: each person keeps their own preferences.
     "notificationpreference.view": {OWN},
     "notificationpreference.change": {OWN},
@@ -91,6 +97,14 @@ _CERT_DESK: dict[str, set[Scope]] = {
     "incident.change": {ALL},
     "incident.assign": {ALL},
     "incident.export": {ALL},
+    "incident.view_internal": {ALL},
+    "task.view": {ALL},
+    "observable.view": {ALL},
+    "timelineevent.view": {ALL},
+    "comment.view": {ALL},
+    "incidentlink.view": {ALL},
+    "legalclock.view": {ALL},
+    "legalclock.change": {ALL},
     "delivery.view": {ALL},
 }
 
@@ -166,6 +180,8 @@ PERMISSIONS: dict[str, dict[str, set[Scope]]] = {
         "webhook.change": {ORG},
         "webhook.delete": {ORG},
         "delivery.view": {ORG},
+        # The constituent is the data controller: it records that it sent the legal notice.
+        "legalclock.change": {ORG},
         "organization.change": {ORG},
         "membership.add": {ORG},
         "membership.change": {ORG},
@@ -179,6 +195,13 @@ PERMISSIONS: dict[str, dict[str, set[Scope]]] = {
         "report.view": {ALL},
         "incident.view": {ALL},
         "incident.export": {ALL},
+        "incident.view_internal": {ALL},
+        "task.view": {ALL},
+        "observable.view": {ALL},
+        "timelineevent.view": {ALL},
+        "comment.view": {ALL},
+        "incidentlink.view": {ALL},
+        "legalclock.view": {ALL},
         "delivery.view": {ALL},
         "organization.view": {ALL},
         "membership.view": {ALL},

@@ -63,7 +63,7 @@ class NoticeDraft:
 
 def missing_elements(kind: ClockKind, facts: NoticeFacts) -> list[str]:
     """The minimum contents the draft cannot fill from the incident yet (translated labels)."""
-    required = {
+    by_kind: dict[ClockKind, list[tuple[object, str]]] = {
         ClockKind.PDP_NOTICE: [
             (facts.personal_data_description, _("which personal data were exposed")),
             (facts.description, _("when and how the data were exposed")),
@@ -75,8 +75,8 @@ def missing_elements(kind: ClockKind, facts: NoticeFacts) -> list[str]:
             (facts.chronology, _("the chronology")),
             (facts.impact, _("the impact")),
         ],
-    }[kind]
-    return [label for value, label in required if not value]
+    }
+    return [label for value, label in by_kind[kind] if not value]
 
 
 def render_notice(kind: ClockKind, facts: NoticeFacts, language: str, tz: str) -> NoticeDraft:
