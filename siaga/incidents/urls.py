@@ -1,6 +1,6 @@
 from django.urls import path
 
-from siaga.incidents import views
+from siaga.incidents import urls_casework, urls_deadlines, views
 
 app_name = "incidents"
 
@@ -16,4 +16,6 @@ urlpatterns = [
     path("reports/<int:pk>/", views.report_detail, name="report-detail"),
     path("reports/<int:pk>/triage/", views.report_triage, name="report-triage"),
     path("report/", views.public_report, name="public-report"),
+    *urls_casework.urlpatterns,
+    *urls_deadlines.urlpatterns,
 ]

@@ -469,3 +469,12 @@ def transition_incident(request: HttpRequest, id: ObjectId, payload: TransitionI
 def assign_incident(request: HttpRequest, id: ObjectId, payload: AssignIn) -> Any:
     incident = actions.access_incident(request.user, id)
     return actions.check_assign(request.user, incident, payload.assignee_id)
+
+
+# Case work and deadlines have routers of their own, mounted here (after the schemas above, which
+# they may import).
+from siaga.incidents.api import casework as _casework  # noqa: E402
+from siaga.incidents.api import deadlines as _deadlines  # noqa: E402
+
+router.add_router("", _casework.router)
+router.add_router("", _deadlines.router)

@@ -1,0 +1,5 @@
+"""API of incident casework."""
+
+from ninja import Router
+
+router = Router(tags=["incidents"])
