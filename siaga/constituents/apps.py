@@ -5,3 +5,8 @@ class ConstituentsConfig(AppConfig):
     name = "siaga.constituents"
     label = "constituents"
     verbose_name = "Constituents"
+
+    def ready(self) -> None:
+        from siaga.constituents.signals import connect_signals
+
+        connect_signals()
