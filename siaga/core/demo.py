@@ -92,4 +92,14 @@ def load_demo_data() -> list[tuple[User, str]]:
             user=user, organization=organizations[org_short], defaults={"role": role}
         )
         users.append((user, role))
+    load_domain_demos(organizations)
     return users
+
+
+def load_domain_demos(organizations: dict[str, Organization]) -> None:
+    """Each domain app's own demo rows: registry first, then the reports and incidents on it."""
+    from siaga.constituents.demo import load_constituent_demo
+    from siaga.incidents.demo import load_incident_demo
+
+    load_constituent_demo(organizations)
+    load_incident_demo()
