@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "siaga.incidents",
     "siaga.notifications",
     "siaga.evidence",
+    "siaga.integrations.mailintake",
 ]
 
 MIDDLEWARE = [
@@ -185,6 +186,11 @@ CELERY_BEAT_SCHEDULE = {
     "verify-audit-chain-nightly": {
         "task": "siaga.audit.tasks.schedule_audit_verification",
         "schedule": 24 * 3600.0,
+    },
+    # Incident reports sent by e-mail: the drop folder, and the IMAP mailbox when configured.
+    "collect-report-mail": {
+        "task": "siaga.integrations.mailintake.tasks.collect_report_mail",
+        "schedule": 60.0,
     },
     # Webhook retries and e-mail that could not be sent at once (siaga.notifications).
     "deliver-due-notifications": {
@@ -336,7 +342,10 @@ SIAGA_WEBHOOK_HTTP_HOSTS = env_list("SIAGA_WEBHOOK_HTTP_HOSTS", ["127.0.0.1", ":
 # Evidence files live outside the web root, encrypted with this key (32 bytes, base64). Without one
 # (development only: production refuses to start) a key is derived from SIAGA_SECRET_KEY.
 SIAGA_EVIDENCE_KEY = env_str("SIAGA_EVIDENCE_KEY", "")
-EVIDENCE_DIR = Path(env_str("SIAGA_EVIDENCE_DIR", str(DATA_DIR / "evidence"))).resolve()
+# Tests keep their own folders, like their broker, so that a demo's files are never touched.
+EVIDENCE_DIR = Path(
+    env_str("SIAGA_EVIDENCE_DIR", str(DATA_DIR / ("test-evidence" if TESTING else "evidence")))
+).resolve()
 SIAGA_EVIDENCE_MAX_MB = env_int("SIAGA_EVIDENCE_MAX_MB", 200, minimum=1)
 
 # Incident SLAs: minutes to acknowledge, triage, first respond to and resolve, per priority; each
@@ -381,7 +390,9 @@ SIAGA_SECTORAL_CSIRT_EMAIL = env_str("SIAGA_SECTORAL_CSIRT_EMAIL", "csirt@kemkes
 SIAGA_NATIONAL_CSIRT_EMAIL = env_str("SIAGA_NATIONAL_CSIRT_EMAIL", "bantuan70@bssn.example")
 
 # E-mail intake of incident reports: a drop folder of .eml files and, optionally, an IMAP mailbox.
-SIAGA_MAIL_INTAKE_DIR = Path(env_str("SIAGA_MAIL_INTAKE_DIR", str(DATA_DIR / "intake"))).resolve()
+SIAGA_MAIL_INTAKE_DIR = Path(
+    env_str("SIAGA_MAIL_INTAKE_DIR", str(DATA_DIR / ("test-intake" if TESTING else "intake")))
+).resolve()
 SIAGA_MAIL_MAX_MB = env_int("SIAGA_MAIL_MAX_MB", 50, minimum=1)
 SIAGA_IMAP_HOST = env_str("SIAGA_IMAP_HOST", "")
 SIAGA_IMAP_PORT = env_int("SIAGA_IMAP_PORT", 993, minimum=1)
