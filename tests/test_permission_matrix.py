@@ -15,14 +15,25 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from siaga.accounts.models import ApiToken
 from siaga.audit.actions import do_record_event
+from siaga.constituents.actions import (
+    check_add_asset,
+    check_create_contact,
+    check_create_item,
+)
 from siaga.core.testing import Personas, api_client_for, login, make_token
+from siaga.evidence.actions import do_add_evidence_from_bytes
+from siaga.incidents.actions import check_create_incident, check_submit_report
+from siaga.incidents.choices import Channel
 from siaga.jobs.choices import JobStatus
 from siaga.jobs.models import Job
+from siaga.notifications.actions import check_create_webhook
+from siaga.notifications.models import Delivery
 from siaga.organizations.actions import do_invite
 from siaga.organizations.models import Invitation, Membership
 
@@ -43,6 +54,17 @@ MANAGES_HOSPITAL = frozenset({"cert_admin", "constituent_admin"})
 SEES_ANALYSTS_JOB = frozenset({"cert_admin", "cert_lead", "cert_analyst", "auditor"})
 CHANGES_ANALYSTS_JOB = frozenset({"cert_admin", "cert_analyst"})
 READS_AUDIT = frozenset({"cert_admin", "auditor"})
+HOSPITAL_DESK = CERT_STAFF | {"constituent_admin"}  # the CERT, and the hospital's own admin
+SEES_HOSPITAL_INCIDENT = CERT_STAFF | {"auditor", "constituent_admin", "constituent_reporter"}
+REPORTERS = CERT_STAFF | {
+    "coord_member",
+    "constituent_admin",
+    "constituent_reporter",
+    "other_reporter",
+}
+MANAGES_HOSPITAL_WEBHOOKS = frozenset({"cert_admin", "constituent_admin"})
+SEES_HOSPITAL_DELIVERIES = CERT_STAFF | {"auditor", "constituent_admin"}
+LOOKS_UP_OWNERS = CERT_STAFF | {"coord_member"}
 
 
 @dataclass
@@ -56,6 +78,16 @@ class World:
     failed_job_id: int
     reporter_token_id: int
     audit_entry_id: int
+    contact_id: int
+    asset_id: int
+    pending_asset_id: int
+    item_id: int
+    report_id: int
+    incident_id: int
+    evidence_id: int
+    webhook_id: int
+    delivery_id: int
+    analyst_id: int
 
 
 @pytest.fixture
@@ -82,7 +114,61 @@ def world(personas: Personas) -> World:
         failed_job_id=failed.pk,
         reporter_token_id=ApiToken.objects.get(user=personas.constituent_reporter).pk,
         audit_entry_id=do_record_event("export", object_type="test").pk,
+        **registry_rows(personas),
+        **incident_rows(personas),
+        **notification_rows(personas),
+        analyst_id=personas.cert_analyst.pk,
     )
+
+
+def registry_rows(personas: Personas) -> dict[str, int]:
+    hospital, admin = personas.orgs.hospital, personas.cert_admin
+    contact = check_create_contact(
+        admin, hospital, {"name": "Dr. Sari", "role": "security_officer", "email": "sari@h.example"}
+    )
+    return {
+        "contact_id": contact.pk,
+        "asset_id": check_add_asset(admin, hospital, "ip_range", "192.0.2.0/24").pk,
+        "pending_asset_id": check_add_asset(
+            personas.constituent_admin, hospital, "domain", "hospital.example"
+        ).pk,
+        "item_id": check_create_item(
+            admin, hospital, {"kind": "information_system", "name": "SIMRS"}
+        ).pk,
+    }
+
+
+def incident_rows(personas: Personas) -> dict[str, int]:
+    report = check_submit_report(
+        personas.constituent_reporter,
+        {"title": "Ransom note", "description": "Files encrypted."},
+        organization=None,
+        channel=Channel.WEB,
+        raw={},
+    )
+    incident = check_create_incident(
+        personas.cert_analyst,
+        {"title": "Ransomware", "affected_constituents": [personas.orgs.hospital.pk]},
+    )
+    evidence = do_add_evidence_from_bytes(b"%PDF-1.4 note", name="note.pdf", incident=incident)
+    return {"report_id": report.pk, "incident_id": incident.pk, "evidence_id": evidence.pk}
+
+
+def notification_rows(personas: Personas) -> dict[str, int]:
+    hospital = personas.orgs.hospital
+    webhook, _secret = check_create_webhook(
+        personas.constituent_admin,
+        hospital,
+        {
+            "name": "SOC",
+            "url": "https://soc.hospital.example/siaga",
+            "event_kinds": ["comment_shared"],
+        },
+    )
+    delivery = Delivery.objects.create(
+        channel="email", event_kind="report_received", organization=hospital, address="a@h.example"
+    )
+    return {"webhook_id": webhook.pk, "delivery_id": delivery.pk}
 
 
 # --- Web pages -----------------------------------------------------------------------------------------
@@ -166,6 +252,79 @@ PAGES = [
     Page("audit:list", READS_AUDIT),
     Page("audit:detail", READS_AUDIT, args=lambda w: [w.audit_entry_id]),
     Page("audit:export", READS_AUDIT),
+    # --- The constituent registry
+    Page("constituents:list", EVERYONE_SIGNED_IN),
+    Page("constituents:detail", SEES_HOSPITAL, args=lambda w: [w.hospital_id]),
+    Page("constituents:profile-edit", HOSPITAL_DESK, args=lambda w: [w.hospital_id]),
+    Page("constituents:contact-create", HOSPITAL_DESK, args=lambda w: [w.hospital_id]),
+    Page("constituents:contact-edit", HOSPITAL_DESK, args=lambda w: [w.contact_id]),
+    Page("constituents:contact-delete", HOSPITAL_DESK, "post", lambda w: [w.contact_id]),
+    Page("constituents:asset-create", HOSPITAL_DESK, args=lambda w: [w.hospital_id]),
+    Page("constituents:asset-remove", HOSPITAL_DESK, "post", lambda w: [w.asset_id]),
+    Page("constituents:asset-review-queue", CERT_STAFF),
+    Page(
+        "constituents:asset-review",
+        CERT_STAFF,
+        "post",
+        lambda w: [w.pending_asset_id],
+        {"decision": "approve"},
+    ),
+    # The coordination group sees the hospital but none of its inventory (an empty list).
+    Page("constituents:inventory", SEES_HOSPITAL, args=lambda w: [w.hospital_id]),
+    Page("constituents:inventory-create", HOSPITAL_DESK, args=lambda w: [w.hospital_id]),
+    Page("constituents:inventory-edit", HOSPITAL_DESK, args=lambda w: [w.item_id]),
+    Page("constituents:inventory-delete", HOSPITAL_DESK, "post", lambda w: [w.item_id]),
+    Page("constituents:inventory-import", HOSPITAL_DESK, args=lambda w: [w.hospital_id]),
+    # The coordination group sees the hospital, so it may export: an empty inventory (tested).
+    Page("constituents:inventory-export", SEES_HOSPITAL, args=lambda w: [w.hospital_id]),
+    Page("constituents:lookup", LOOKS_UP_OWNERS),
+    # --- Reports and incidents
+    Page("incidents:public-report", ALL, public=True),
+    Page("incidents:report-list", EVERYONE_SIGNED_IN),
+    Page("incidents:report-create", REPORTERS),
+    Page("incidents:report-detail", SEES_HOSPITAL_INCIDENT, args=lambda w: [w.report_id]),
+    Page(
+        "incidents:report-triage",
+        CERT_STAFF,
+        "post",
+        lambda w: [w.report_id],
+        {"action": "reject", "reason": "spam"},
+    ),
+    Page("incidents:list", EVERYONE_SIGNED_IN),
+    Page("incidents:create", CERT_STAFF),
+    Page("incidents:detail", SEES_HOSPITAL_INCIDENT, args=lambda w: [w.incident_id]),
+    Page("incidents:edit", CERT_STAFF, args=lambda w: [w.incident_id]),
+    Page(
+        "incidents:transition", CERT_STAFF, "post", lambda w: [w.incident_id], {"status": "triage"}
+    ),
+    Page("incidents:assign", CERT_STAFF, "post", lambda w: [w.incident_id], {"assignee": ""}),
+    # --- Evidence
+    Page("evidence:incident-upload", CERT_STAFF, args=lambda w: [w.incident_id]),
+    Page(
+        "evidence:report-upload",
+        CERT_STAFF | {"constituent_admin", "constituent_reporter"},
+        args=lambda w: [w.report_id],
+    ),
+    Page("evidence:detail", SEES_HOSPITAL_INCIDENT, args=lambda w: [w.evidence_id]),
+    Page("evidence:download", SEES_HOSPITAL_INCIDENT, args=lambda w: [w.evidence_id]),
+    Page("evidence:verify", CERT_STAFF, "post", lambda w: [w.evidence_id]),
+    # --- Notifications
+    Page("notifications:preferences", EVERYONE_SIGNED_IN),
+    Page("notifications:webhook-list", MANAGES_HOSPITAL_WEBHOOKS),
+    Page("notifications:webhook-create", MANAGES_HOSPITAL_WEBHOOKS),
+    Page("notifications:webhook-edit", MANAGES_HOSPITAL_WEBHOOKS, args=lambda w: [w.webhook_id]),
+    Page(
+        "notifications:webhook-delete", MANAGES_HOSPITAL_WEBHOOKS, "post", lambda w: [w.webhook_id]
+    ),
+    Page("notifications:webhook-test", MANAGES_HOSPITAL_WEBHOOKS, "post", lambda w: [w.webhook_id]),
+    Page(
+        "notifications:webhook-rotate-secret",
+        MANAGES_HOSPITAL_WEBHOOKS,
+        "post",
+        lambda w: [w.webhook_id],
+    ),
+    Page("notifications:delivery-list", SEES_HOSPITAL_DELIVERIES),
+    Page("notifications:delivery-detail", SEES_HOSPITAL_DELIVERIES, args=lambda w: [w.delivery_id]),
 ]
 
 # URL names that are not pages of their own.
@@ -233,8 +392,10 @@ class Operation:
     path: str  # as in the OpenAPI document
     allowed: frozenset[str]
     params: Callable[[World], dict[str, Any]] = lambda w: {}
-    body: dict[str, Any] | None = None
+    body: dict[str, Any] | Callable[[World], dict[str, Any]] | None = None
     empty_for: frozenset[str] = frozenset()  # may list, but none of the rows are theirs to see
+    query: str = ""  # appended to the path, e.g. "?value=192.0.2.1"
+    form: dict[str, Any] | None = None  # a multipart body (file uploads) instead of JSON
 
 
 OPERATIONS = [
@@ -320,6 +481,213 @@ OPERATIONS = [
     ),
     Operation("get", "/api/v1/audit", READS_AUDIT),
     Operation("get", "/api/v1/audit/{id}", READS_AUDIT, lambda w: {"id": w.audit_entry_id}),
+    # --- The constituent registry
+    Operation("get", "/api/v1/constituents", EVERYONE_SIGNED_IN),
+    Operation(
+        "get", "/api/v1/constituents/{org_id}", SEES_HOSPITAL, lambda w: {"org_id": w.hospital_id}
+    ),
+    Operation(
+        "patch",
+        "/api/v1/constituents/{org_id}/profile",
+        HOSPITAL_DESK,
+        lambda w: {"org_id": w.hospital_id},
+        {"city": "Jakarta Pusat"},
+    ),
+    Operation(
+        "get",
+        "/api/v1/constituents/{org_id}/contacts",
+        SEES_HOSPITAL,
+        lambda w: {"org_id": w.hospital_id},
+    ),
+    Operation(
+        "post",
+        "/api/v1/constituents/{org_id}/contacts",
+        HOSPITAL_DESK,
+        lambda w: {"org_id": w.hospital_id},
+        {"name": "IT desk", "role": "it_lead", "email": "it@hospital.example"},
+    ),
+    Operation("get", "/api/v1/contacts/{id}", SEES_HOSPITAL, lambda w: {"id": w.contact_id}),
+    Operation(
+        "patch",
+        "/api/v1/contacts/{id}",
+        HOSPITAL_DESK,
+        lambda w: {"id": w.contact_id},
+        {"phone": "+62 21 555 0199"},
+    ),
+    Operation("delete", "/api/v1/contacts/{id}", HOSPITAL_DESK, lambda w: {"id": w.contact_id}),
+    Operation(
+        "get",
+        "/api/v1/constituents/{org_id}/network-assets",
+        SEES_HOSPITAL,
+        lambda w: {"org_id": w.hospital_id},
+    ),
+    Operation(
+        "post",
+        "/api/v1/constituents/{org_id}/network-assets",
+        HOSPITAL_DESK,
+        lambda w: {"org_id": w.hospital_id},
+        {"kind": "asn", "value": "AS64501"},
+    ),
+    Operation("get", "/api/v1/network-assets/{id}", SEES_HOSPITAL, lambda w: {"id": w.asset_id}),
+    Operation("delete", "/api/v1/network-assets/{id}", HOSPITAL_DESK, lambda w: {"id": w.asset_id}),
+    Operation(
+        "post",
+        "/api/v1/network-assets/{id}/review",
+        CERT_STAFF,
+        lambda w: {"id": w.pending_asset_id},
+        {"decision": "approve"},
+    ),
+    Operation(
+        "get",
+        "/api/v1/constituents/{org_id}/inventory",
+        SEES_HOSPITAL,
+        lambda w: {"org_id": w.hospital_id},
+        empty_for=frozenset({"coord_member"}),
+    ),
+    Operation(
+        "post",
+        "/api/v1/constituents/{org_id}/inventory",
+        HOSPITAL_DESK,
+        lambda w: {"org_id": w.hospital_id},
+        {"kind": "medical_device", "name": "Infusion pump"},
+    ),
+    Operation("get", "/api/v1/inventory/{id}", SEES_HOSPITAL_INCIDENT, lambda w: {"id": w.item_id}),
+    Operation(
+        "patch",
+        "/api/v1/inventory/{id}",
+        HOSPITAL_DESK,
+        lambda w: {"id": w.item_id},
+        {"version": "2.1"},
+    ),
+    Operation("delete", "/api/v1/inventory/{id}", HOSPITAL_DESK, lambda w: {"id": w.item_id}),
+    Operation("get", "/api/v1/lookup", LOOKS_UP_OWNERS, query="?value=192.0.2.7"),
+    # --- Reports and incidents
+    Operation("get", "/api/v1/reports", EVERYONE_SIGNED_IN),
+    Operation(
+        "post",
+        "/api/v1/reports",
+        REPORTERS,
+        body={"title": "Phishing", "description": "A fake invoice."},
+    ),
+    Operation("get", "/api/v1/reports/{id}", SEES_HOSPITAL_INCIDENT, lambda w: {"id": w.report_id}),
+    Operation(
+        "post",
+        "/api/v1/reports/{id}/triage",
+        CERT_STAFF,
+        lambda w: {"id": w.report_id},
+        {"action": "reject", "reason": "spam"},
+    ),
+    Operation("get", "/api/v1/incidents", EVERYONE_SIGNED_IN),
+    Operation("post", "/api/v1/incidents", CERT_STAFF, body={"title": "DDoS on the portal"}),
+    Operation(
+        "get", "/api/v1/incidents/{id}", SEES_HOSPITAL_INCIDENT, lambda w: {"id": w.incident_id}
+    ),
+    Operation(
+        "patch",
+        "/api/v1/incidents/{id}",
+        CERT_STAFF,
+        lambda w: {"id": w.incident_id},
+        {"title": "Ransomware (SIMRS)"},
+    ),
+    Operation(
+        "post",
+        "/api/v1/incidents/{id}/transition",
+        CERT_STAFF,
+        lambda w: {"id": w.incident_id},
+        {"status": "triage"},
+    ),
+    Operation(
+        "post",
+        "/api/v1/incidents/{id}/assign",
+        CERT_STAFF,
+        lambda w: {"id": w.incident_id},
+        {"assignee_id": None},
+    ),
+    # --- Evidence
+    Operation(
+        "get",
+        "/api/v1/incidents/{id}/evidence",
+        SEES_HOSPITAL_INCIDENT,
+        lambda w: {"id": w.incident_id},
+    ),
+    Operation(
+        "post",
+        "/api/v1/incidents/{id}/evidence",
+        CERT_STAFF,
+        lambda w: {"id": w.incident_id},
+        form={
+            "file": lambda: SimpleUploadedFile("log.txt", b"Nov 30 sshd: failed"),
+            "description": "log",
+        },
+    ),
+    Operation(
+        "get", "/api/v1/evidence/{id}", SEES_HOSPITAL_INCIDENT, lambda w: {"id": w.evidence_id}
+    ),
+    Operation(
+        "get",
+        "/api/v1/evidence/{id}/download",
+        SEES_HOSPITAL_INCIDENT,
+        lambda w: {"id": w.evidence_id},
+    ),
+    Operation(
+        "get",
+        "/api/v1/evidence/{id}/custody",
+        SEES_HOSPITAL_INCIDENT,
+        lambda w: {"id": w.evidence_id},
+    ),
+    # --- Notifications
+    Operation("get", "/api/v1/notification-preferences", EVERYONE_SIGNED_IN),
+    Operation(
+        "put",
+        "/api/v1/notification-preferences",
+        EVERYONE_SIGNED_IN,
+        body={"preferences": [{"event_kind": "incident_assigned", "email_enabled": False}]},
+    ),
+    Operation(
+        "get",
+        "/api/v1/webhooks",
+        EVERYONE_SIGNED_IN,
+        empty_for=EVERYONE_SIGNED_IN - MANAGES_HOSPITAL_WEBHOOKS,
+    ),
+    Operation(
+        "post",
+        "/api/v1/webhooks",
+        MANAGES_HOSPITAL_WEBHOOKS,
+        body=lambda w: {
+            "organization": w.hospital_id,
+            "name": "SIEM",
+            "url": "https://siem.hospital.example/in",
+            "event_kinds": ["incident_status_changed"],
+        },
+    ),
+    Operation(
+        "get", "/api/v1/webhooks/{id}", MANAGES_HOSPITAL_WEBHOOKS, lambda w: {"id": w.webhook_id}
+    ),
+    Operation(
+        "patch",
+        "/api/v1/webhooks/{id}",
+        MANAGES_HOSPITAL_WEBHOOKS,
+        lambda w: {"id": w.webhook_id},
+        {"is_active": False},
+    ),
+    Operation(
+        "delete", "/api/v1/webhooks/{id}", MANAGES_HOSPITAL_WEBHOOKS, lambda w: {"id": w.webhook_id}
+    ),
+    Operation(
+        "post",
+        "/api/v1/webhooks/{id}/rotate-secret",
+        MANAGES_HOSPITAL_WEBHOOKS,
+        lambda w: {"id": w.webhook_id},
+    ),
+    Operation(
+        "get",
+        "/api/v1/deliveries",
+        EVERYONE_SIGNED_IN,
+        empty_for=EVERYONE_SIGNED_IN - SEES_HOSPITAL_DELIVERIES,
+    ),
+    Operation(
+        "get", "/api/v1/deliveries/{id}", SEES_HOSPITAL_DELIVERIES, lambda w: {"id": w.delivery_id}
+    ),
 ]
 
 
@@ -327,17 +695,20 @@ OPERATIONS = [
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: f"{op.method.upper()} {op.path}")
 def test_api_access(world: World, operation: Operation, persona: str) -> None:
     client = Client() if persona == ANONYMOUS else api_client_for(world.personas.by_name(persona))
-    url = operation.path.format(**operation.params(world))
+    url = operation.path.format(**operation.params(world)) + operation.query
     kwargs: dict[str, Any] = {}
     if operation.body is not None:
-        kwargs = {"data": json.dumps(operation.body), "content_type": "application/json"}
+        body = operation.body(world) if callable(operation.body) else operation.body
+        kwargs = {"data": json.dumps(body), "content_type": "application/json"}
+    if operation.form is not None:
+        kwargs = {"data": {k: v() if callable(v) else v for k, v in operation.form.items()}}
     with mock.patch("siaga.jobs.actions.dispatch"):
         response = getattr(client, operation.method)(url, **kwargs)
     status = response.status_code
     if persona == ANONYMOUS:
         assert status == 401, f"{operation.path}: anonymous got {status}"
     elif persona in operation.allowed:
-        assert status in (200, 201, 204), (
+        assert status in (200, 201, 202, 204), (
             f"{operation.method} {operation.path}: {persona} got {status}: {response.content[:300]!r}"
         )
         if persona in operation.empty_for:

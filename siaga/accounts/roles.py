@@ -59,7 +59,6 @@ _EVERYONE: dict[str, set[Scope]] = {
     # Incidents: a constituent sees its own reports and the incidents that affect it or were
     # shared with it (``Incident.restrict_org_q``); a reporter always sees what they filed.
     "report.view": {ORG, OWN},
-    "report.add": {ORG},
     "incident.view": {ORG},
     # Their incident's observables, legal clocks, and the comments and timeline entries the CERT
     # shared with them (``only_shared_outside_the_cert``).
@@ -164,6 +163,7 @@ PERMISSIONS: dict[str, dict[str, set[Scope]]] = {
         "report.add": {ORG},
     },
     Role.CONSTITUENT_ADMIN: {
+        "report.add": {ORG},
         "constituentprofile.change": {ORG},
         "contact.add": {ORG},
         "contact.change": {ORG},
@@ -186,7 +186,9 @@ PERMISSIONS: dict[str, dict[str, set[Scope]]] = {
         "membership.add": {ORG},
         "membership.change": {ORG},
     },
-    Role.CONSTITUENT_REPORTER: {},
+    Role.CONSTITUENT_REPORTER: {
+        "report.add": {ORG},
+    },
     Role.AUDITOR: {
         "constituentprofile.view": {ALL},
         "contact.view": {ALL},

@@ -3,13 +3,14 @@
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import ConfigDict, Field
 
+from siaga.accounts.roles import principal_for
 from siaga.audit.actions import record_sensitive_view
 from siaga.core.apitools import ObjectId, Page, Text, optional
 from siaga.notifications import actions
@@ -184,6 +185,8 @@ def list_webhooks(request: HttpRequest) -> Any:
 )
 def create_webhook(request: HttpRequest, payload: WebhookIn) -> Any:
     """The answer holds the signing secret, which is not shown again (rotate it if lost)."""
+    if not principal_for(request.user).has_perm("webhook.add"):
+        raise PermissionDenied(_("You may not add webhooks."))
     organization = (
         Organization.objects.restrict(request.user, "view").filter(pk=payload.organization).first()
     )
