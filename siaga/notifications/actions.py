@@ -34,7 +34,7 @@ from siaga.accounts.roles import principal_for
 from siaga.audit.actions import do_record_event
 from siaga.audit.choices import AuditAction
 from siaga.notifications import signing, transport
-from siaga.notifications.choices import Channel, DeliveryStatus
+from siaga.notifications.choices import DeliveryChannel, DeliveryStatus
 from siaga.notifications.events import PING, EventKind, all_events, get_event
 from siaga.notifications.models import Delivery, NotificationPreference, Webhook
 from siaga.organizations.choices import OrganizationKind
@@ -165,7 +165,7 @@ def do_notify(
         subject, body = render_email(event, recipient, context)
         deliveries.append(
             Delivery(
-                channel=Channel.EMAIL,
+                channel=DeliveryChannel.EMAIL,
                 event_kind=kind,
                 organization=organization,
                 recipient=recipient if isinstance(recipient, User) else None,
@@ -223,7 +223,7 @@ def _webhook_delivery(
     now: datetime,
 ) -> Delivery:
     return Delivery(
-        channel=Channel.WEBHOOK,
+        channel=DeliveryChannel.WEBHOOK,
         event_kind=kind,
         organization_id=webhook.organization_id,
         webhook=webhook,
@@ -288,7 +288,7 @@ def backoff_delay(attempt: int) -> timedelta:
 
 
 def _attempt(delivery: Delivery) -> transport.Outcome:
-    if delivery.channel == Channel.EMAIL:
+    if delivery.channel == DeliveryChannel.EMAIL:
         return transport.send_email(delivery)
     webhook = delivery.webhook
     if webhook is None:
@@ -302,7 +302,7 @@ def _gives_up(delivery: Delivery, outcome: transport.Outcome) -> bool:
     if delivery.attempts >= settings.SIAGA_WEBHOOK_MAX_ATTEMPTS:
         return True
     # Nothing will change for a deleted webhook: no point in retrying.
-    return delivery.channel == Channel.WEBHOOK and delivery.webhook_id is None
+    return delivery.channel == DeliveryChannel.WEBHOOK and delivery.webhook_id is None
 
 
 def record_outcome(delivery: Delivery, outcome: transport.Outcome) -> None:

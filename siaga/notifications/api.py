@@ -14,7 +14,7 @@ from siaga.accounts.roles import principal_for
 from siaga.audit.actions import record_sensitive_view
 from siaga.core.apitools import ObjectId, Page, Text, optional
 from siaga.notifications import actions
-from siaga.notifications.choices import Channel, DeliveryStatus
+from siaga.notifications.choices import DeliveryChannel, DeliveryStatus
 from siaga.notifications.models import Delivery, Webhook
 from siaga.organizations.api import OrganizationRef, UserRef
 from siaga.organizations.models import Organization
@@ -94,7 +94,7 @@ class SecretOut(Schema):
 class DeliveryOut(Schema):
     id: int
     uuid: str
-    channel: Channel
+    channel: DeliveryChannel
     event_kind: str
     organization: OrganizationRef | None
     recipient: UserRef | None
@@ -120,7 +120,7 @@ class DeliveryOut(Schema):
 
 
 class DeliveryFilter(FilterSchema):
-    channel: Channel = optional()
+    channel: DeliveryChannel = optional()
     status: DeliveryStatus = optional()
     event_kind: Text = optional(max_length=60)
 

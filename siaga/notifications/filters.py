@@ -8,7 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from siaga.notifications.choices import Channel, DeliveryStatus
+from siaga.notifications.choices import DeliveryChannel, DeliveryStatus
 from siaga.notifications.events import PING, event_kind_choices
 from siaga.notifications.models import Delivery
 
@@ -19,7 +19,9 @@ def _event_choices() -> list[tuple[str, Any]]:
 
 class DeliveryFilterForm(forms.Form):
     channel = forms.ChoiceField(
-        label=_("Channel"), required=False, choices=[("", _("Any channel")), *Channel.choices]
+        label=_("Channel"),
+        required=False,
+        choices=[("", _("Any channel")), *DeliveryChannel.choices],
     )
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("Any status")), *DeliveryStatus.choices]

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from siaga.core.models import RestrictedModel, TimeStampedModel
 from siaga.notifications import signing
-from siaga.notifications.choices import Channel, DeliveryStatus
+from siaga.notifications.choices import DeliveryChannel, DeliveryStatus
 from siaga.notifications.events import get_event
 
 
@@ -133,7 +133,7 @@ class Delivery(RestrictedModel):
     holds_personal_data = True  # e-mail addresses and message bodies: every detail view is audited
 
     uuid = models.UUIDField(_("delivery id"), default=uuid.uuid4, unique=True, editable=False)
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=DeliveryChannel.choices)
     event_kind = models.CharField(_("event"), max_length=60, db_index=True)
     organization = models.ForeignKey(
         "organizations.Organization",

@@ -11,7 +11,7 @@ from django.core import mail
 
 from siaga.core.testing import make_user
 from siaga.notifications.actions import do_notify
-from siaga.notifications.choices import Channel, DeliveryStatus
+from siaga.notifications.choices import DeliveryChannel, DeliveryStatus
 from siaga.notifications.events import register_event, unregister_event
 from siaga.notifications.models import Delivery, NotificationPreference
 
@@ -87,7 +87,7 @@ def test_a_contact_that_is_not_a_user_gets_mail_in_its_language(personas):
     assert delivery.address == "csirt@hospital.test"
     assert delivery.subject.startswith("Incident SIAGA-INC-2026-000045")
     assert delivery.organization == personas.orgs.hospital
-    assert delivery.channel == Channel.EMAIL
+    assert delivery.channel == DeliveryChannel.EMAIL
 
 
 def test_a_user_who_turned_the_kind_off_gets_no_delivery(personas):

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from siaga.notifications.actions import do_notify_webhooks, send_delivery
-from siaga.notifications.choices import Channel, DeliveryStatus
+from siaga.notifications.choices import DeliveryChannel, DeliveryStatus
 from siaga.notifications.models import Delivery
 from siaga.notifications.signing import verify_signature
 from siaga.notifications.tasks import deliver_due_notifications
@@ -59,7 +59,7 @@ def test_a_signed_json_post_with_the_documented_headers(
     assert delivery.status == DeliveryStatus.SENT
     assert delivery.response_status == 200
     assert delivery.attempts == 1
-    assert delivery.channel == Channel.WEBHOOK
+    assert delivery.channel == DeliveryChannel.WEBHOOK
 
 
 def test_only_active_webhooks_of_the_organization_subscribed_to_the_kind(personas, receiver):
