@@ -187,6 +187,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "siaga.audit.tasks.schedule_audit_verification",
         "schedule": 24 * 3600.0,
     },
+    # SLA and legal-clock warnings and breaches (siaga.incidents.actions.deadlines).
+    "scan-incident-deadlines": {"task": "siaga.incidents.tasks.scan_deadlines", "schedule": 60.0},
     # Incident reports sent by e-mail: the drop folder, and the IMAP mailbox when configured.
     "collect-report-mail": {
         "task": "siaga.integrations.mailintake.tasks.collect_report_mail",

@@ -48,7 +48,7 @@ def test_every_operation_has_an_id_a_tag_and_documented_problems(document):
         assert {"401", "429", "500"} <= set(responses), name
         if "{" in name:
             assert "404" in responses, name
-    assert len(ids) == len(set(ids)) == 24
+    assert len(ids) == len(set(ids)), "every operation id is unique"
     assert document["openapi"].startswith("3.1")
 
 

@@ -29,6 +29,12 @@ from siaga.constituents.actions import (
 from siaga.core.testing import Personas, api_client_for, login, make_token
 from siaga.evidence.actions import do_add_evidence_from_bytes
 from siaga.incidents.actions import check_create_incident, check_submit_report
+from siaga.incidents.actions.casework import (
+    check_add_observable,
+    check_add_task,
+    check_link_incidents,
+)
+from siaga.incidents.actions.incidents import check_save_filter
 from siaga.incidents.choices import Channel
 from siaga.jobs.choices import JobStatus
 from siaga.jobs.models import Job
@@ -54,6 +60,7 @@ MANAGES_HOSPITAL = frozenset({"cert_admin", "constituent_admin"})
 SEES_ANALYSTS_JOB = frozenset({"cert_admin", "cert_lead", "cert_analyst", "auditor"})
 CHANGES_ANALYSTS_JOB = frozenset({"cert_admin", "cert_analyst"})
 READS_AUDIT = frozenset({"cert_admin", "auditor"})
+IN_AN_ORGANIZATION = EVERYONE_SIGNED_IN - {"outsider"}
 HOSPITAL_DESK = CERT_STAFF | {"constituent_admin"}  # the CERT, and the hospital's own admin
 SEES_HOSPITAL_INCIDENT = CERT_STAFF | {"auditor", "constituent_admin", "constituent_reporter"}
 REPORTERS = CERT_STAFF | {
@@ -84,6 +91,14 @@ class World:
     item_id: int
     report_id: int
     incident_id: int
+    other_incident_id: int
+    third_incident_id: int
+    third_reference: str
+    task_id: int
+    observable_id: int
+    link_id: int
+    clock_id: int
+    saved_filter_id: int
     evidence_id: int
     webhook_id: int
     delivery_id: int
@@ -138,7 +153,7 @@ def registry_rows(personas: Personas) -> dict[str, int]:
     }
 
 
-def incident_rows(personas: Personas) -> dict[str, int]:
+def incident_rows(personas: Personas) -> dict[str, Any]:
     report = check_submit_report(
         personas.constituent_reporter,
         {"title": "Ransom note", "description": "Files encrypted."},
@@ -148,10 +163,32 @@ def incident_rows(personas: Personas) -> dict[str, int]:
     )
     incident = check_create_incident(
         personas.cert_analyst,
-        {"title": "Ransomware", "affected_constituents": [personas.orgs.hospital.pk]},
+        {
+            "title": "Ransomware",
+            "affected_constituents": [personas.orgs.hospital.pk],
+            "personal_data_involved": True,  # starts the personal-data clock
+        },
     )
     evidence = do_add_evidence_from_bytes(b"%PDF-1.4 note", name="note.pdf", incident=incident)
-    return {"report_id": report.pk, "incident_id": incident.pk, "evidence_id": evidence.pk}
+    analyst = personas.cert_analyst
+    other = check_create_incident(analyst, {"title": "Phishing wave"})
+    third = check_create_incident(analyst, {"title": "Phishing wave, again"})
+    task = check_add_task(analyst, incident, {"title": "Call the hospital"})
+    observable = check_add_observable(analyst, incident, type="ip", value="203.0.113.5")
+    link = check_link_incidents(analyst, incident, other.pk, "related")
+    return {
+        "report_id": report.pk,
+        "incident_id": incident.pk,
+        "other_incident_id": other.pk,
+        "third_incident_id": third.pk,
+        "third_reference": third.reference,
+        "task_id": task.pk,
+        "observable_id": observable.pk,
+        "link_id": link.pk,
+        "clock_id": incident.legal_clocks.get().pk,
+        "saved_filter_id": check_save_filter(analyst, "Open P1", "status=new&priority=P1").pk,
+        "evidence_id": evidence.pk,
+    }
 
 
 def notification_rows(personas: Personas) -> dict[str, int]:
@@ -180,7 +217,7 @@ class Page:
     allowed: frozenset[str]
     method: str = "get"
     args: Callable[[World], list[Any]] = lambda w: []
-    data: dict[str, Any] | None = None
+    data: dict[str, Any] | Callable[[World], dict[str, Any]] | None = None
     public: bool = False  # anonymous visitors may use it
     signs_out: bool = False  # ends at the sign-in page on purpose
 
@@ -298,6 +335,115 @@ PAGES = [
         "incidents:transition", CERT_STAFF, "post", lambda w: [w.incident_id], {"status": "triage"}
     ),
     Page("incidents:assign", CERT_STAFF, "post", lambda w: [w.incident_id], {"assignee": ""}),
+    # --- Deadlines and list tools
+    Page("incidents:clocks", EVERYONE_SIGNED_IN),
+    Page("incidents:clock-notice", SEES_HOSPITAL_INCIDENT, args=lambda w: [w.clock_id]),
+    Page(
+        "incidents:clock-sent",
+        HOSPITAL_DESK,
+        "post",
+        lambda w: [w.clock_id],
+        {"sent_to": "Lembaga PDP; 1,200 patients by letter"},
+    ),
+    Page(
+        "incidents:clock-waive",
+        HOSPITAL_DESK,
+        "post",
+        lambda w: [w.clock_id],
+        {"note": "The records were encrypted and the key was not exposed."},
+    ),
+    Page("incidents:export", CERT_STAFF | {"auditor"}),
+    Page(
+        "incidents:bulk",
+        CERT_STAFF,
+        "post",
+        data=lambda w: {"ids": [w.incident_id], "action": "assign", "assignee": w.analyst_id},
+    ),
+    # Whoever may list incidents: everyone in an organization.
+    Page("incidents:saved-filter-create", IN_AN_ORGANIZATION, "post", data={"name": "New"}),
+    Page(
+        "incidents:saved-filter-delete",
+        frozenset({"cert_analyst"}),
+        "post",
+        lambda w: [w.saved_filter_id],
+    ),
+    # --- Case work on an incident
+    Page(
+        "incidents:task-add",
+        CERT_STAFF,
+        "post",
+        lambda w: [w.incident_id],
+        {"title": "Call", "phase": "analysis"},
+    ),
+    Page(
+        "incidents:task-update",
+        CERT_STAFF,
+        "post",
+        lambda w: [w.task_id],
+        lambda w: {f"task-{w.task_id}-status": "done"},
+    ),
+    Page(
+        "incidents:playbook-apply",
+        CERT_STAFF,
+        "post",
+        lambda w: [w.incident_id],
+        {"playbook": "ransomware"},
+    ),
+    Page(
+        "incidents:observable-add",
+        CERT_STAFF,
+        "post",
+        lambda w: [w.incident_id],
+        {"type": "domain", "value": "evil.example"},
+    ),
+    Page(
+        "incidents:observable-paste",
+        CERT_STAFF,
+        "post",
+        lambda w: [w.incident_id],
+        {"text": "198.51.100.7\nevil.example", "type": ""},
+    ),
+    Page("incidents:observable-delete", CERT_STAFF, "post", lambda w: [w.observable_id]),
+    Page(
+        "incidents:observable-correlations",
+        SEES_HOSPITAL_INCIDENT,
+        args=lambda w: [w.observable_id],
+    ),
+    Page(
+        "incidents:timeline-add",
+        CERT_STAFF,
+        "post",
+        lambda w: [w.incident_id],
+        {
+            "occurred_at": "2026-11-30T08:15",
+            "time_zone": "Asia/Jakarta",
+            "source": "analyst",
+            "description": "Ransom note found",
+            "visibility": "internal",
+        },
+    ),
+    Page(
+        "incidents:comment-add",
+        CERT_STAFF | {"constituent_admin", "constituent_reporter"},
+        "post",
+        lambda w: [w.incident_id],
+        {"body": "We are on it.", "visibility": "shared"},
+    ),
+    Page(
+        "incidents:link-add",
+        CERT_STAFF,
+        "post",
+        lambda w: [w.other_incident_id],
+        lambda w: {"target": w.third_reference, "kind": "same_campaign"},
+    ),
+    Page("incidents:link-delete", CERT_STAFF, "post", lambda w: [w.link_id]),
+    Page(
+        "incidents:merge",
+        CERT_STAFF,
+        "post",
+        lambda w: [w.other_incident_id],
+        lambda w: {"into": w.third_reference, "confirm": "on"},
+    ),
     # --- Evidence
     Page("evidence:incident-upload", CERT_STAFF, args=lambda w: [w.incident_id]),
     Page(
@@ -344,7 +490,8 @@ def test_page_access(world: World, page: Page, persona: str) -> None:
     client = client_for(world, persona)
     url = reverse(page.name, args=page.args(world))
     with mock.patch("siaga.jobs.actions.dispatch"):
-        response = getattr(client, page.method)(url, data=page.data or {})
+        data = page.data(world) if callable(page.data) else page.data
+        response = getattr(client, page.method)(url, data=data or {})
     status = response.status_code
     if persona == ANONYMOUS and not page.public:
         assert status == 302, f"{page.name}: anonymous got {status}"
@@ -602,6 +749,165 @@ OPERATIONS = [
         CERT_STAFF,
         lambda w: {"id": w.incident_id},
         {"assignee_id": None},
+    ),
+    # --- Deadlines and list tools
+    Operation(
+        "get",
+        "/api/v1/incidents/{id}/clocks",
+        SEES_HOSPITAL_INCIDENT,
+        lambda w: {"id": w.incident_id},
+    ),
+    Operation(
+        "get",
+        "/api/v1/incidents/{id}/slas",
+        SEES_HOSPITAL_INCIDENT,
+        lambda w: {"id": w.incident_id},
+    ),
+    Operation(
+        "get",
+        "/api/v1/clocks",
+        EVERYONE_SIGNED_IN,
+        empty_for=EVERYONE_SIGNED_IN - SEES_HOSPITAL_INCIDENT,
+    ),
+    Operation(
+        "get",
+        "/api/v1/clocks/{id}/notice",
+        SEES_HOSPITAL_INCIDENT,
+        lambda w: {"id": w.clock_id},
+        query="?language=id",
+    ),
+    Operation(
+        "post",
+        "/api/v1/clocks/{id}/sent",
+        HOSPITAL_DESK,
+        lambda w: {"id": w.clock_id},
+        {"sent_to": "Lembaga PDP"},
+    ),
+    Operation(
+        "post",
+        "/api/v1/clocks/{id}/waive",
+        HOSPITAL_DESK,
+        lambda w: {"id": w.clock_id},
+        {"note": "No personal data after all."},
+    ),
+    Operation("get", "/api/v1/incidents/export", CERT_STAFF | {"auditor"}),
+    Operation(
+        "post",
+        "/api/v1/incidents/bulk",
+        CERT_STAFF,
+        body=lambda w: {"ids": [w.incident_id], "action": "assign", "assignee_id": w.analyst_id},
+    ),
+    Operation("get", "/api/v1/saved-filters", EVERYONE_SIGNED_IN),
+    Operation(
+        "post",
+        "/api/v1/saved-filters",
+        IN_AN_ORGANIZATION,
+        body={"name": "Mine", "query": "status=new"},
+    ),
+    Operation(
+        "delete",
+        "/api/v1/saved-filters/{id}",
+        frozenset({"cert_analyst"}),
+        lambda w: {"id": w.saved_filter_id},
+    ),
+    # --- Case work
+    Operation(
+        "get",
+        "/api/v1/incidents/{id}/tasks",
+        CERT_STAFF | {"auditor"},
+        lambda w: {"id": w.incident_id},
+    ),
+    Operation(
+        "post",
+        "/api/v1/incidents/{id}/tasks",
+        CERT_STAFF,
+        lambda w: {"id": w.incident_id},
+        {"title": "Call"},
+    ),
+    Operation(
+        "patch", "/api/v1/tasks/{id}", CERT_STAFF, lambda w: {"id": w.task_id}, {"status": "done"}
+    ),
+    Operation(
+        "post",
+        "/api/v1/incidents/{id}/playbooks",
+        CERT_STAFF,
+        lambda w: {"id": w.incident_id},
+        {"playbook": "ransomware"},
+    ),
+    Operation("get", "/api/v1/playbooks", CERT_STAFF | {"auditor"}),
+    Operation(
+        "get",
+        "/api/v1/incidents/{id}/observables",
+        SEES_HOSPITAL_INCIDENT,
+        lambda w: {"id": w.incident_id},
+    ),
+    Operation(
+        "post",
+        "/api/v1/incidents/{id}/observables",
+        CERT_STAFF,
+        lambda w: {"id": w.incident_id},
+        {"type": "domain", "value": "evil.example"},
+    ),
+    Operation(
+        "post",
+        "/api/v1/incidents/{id}/observables/bulk",
+        CERT_STAFF,
+        lambda w: {"id": w.incident_id},
+        {"text": "198.51.100.7\nevil.example"},
+    ),
+    Operation("delete", "/api/v1/observables/{id}", CERT_STAFF, lambda w: {"id": w.observable_id}),
+    Operation(
+        "get",
+        "/api/v1/observables/{id}/correlations",
+        SEES_HOSPITAL_INCIDENT,
+        lambda w: {"id": w.observable_id},
+    ),
+    Operation(
+        "get",
+        "/api/v1/incidents/{id}/timeline",
+        SEES_HOSPITAL_INCIDENT,
+        lambda w: {"id": w.incident_id},
+    ),
+    Operation(
+        "post",
+        "/api/v1/incidents/{id}/timeline",
+        CERT_STAFF,
+        lambda w: {"id": w.incident_id},
+        {"occurred_at": "2026-11-30T01:15:00Z", "description": "Ransom note found"},
+    ),
+    Operation(
+        "get",
+        "/api/v1/incidents/{id}/comments",
+        SEES_HOSPITAL_INCIDENT,
+        lambda w: {"id": w.incident_id},
+    ),
+    Operation(
+        "post",
+        "/api/v1/incidents/{id}/comments",
+        CERT_STAFF | {"constituent_admin", "constituent_reporter"},
+        lambda w: {"id": w.incident_id},
+        {"body": "We are on it.", "visibility": "shared"},
+    ),
+    Operation(
+        "get",
+        "/api/v1/incidents/{id}/links",
+        CERT_STAFF | {"auditor"},
+        lambda w: {"id": w.incident_id},
+    ),
+    Operation(
+        "post",
+        "/api/v1/incidents/{id}/links",
+        CERT_STAFF,
+        lambda w: {"id": w.other_incident_id},
+        lambda w: {"target_id": w.third_incident_id, "kind": "same_campaign"},
+    ),
+    Operation("delete", "/api/v1/links/{id}", CERT_STAFF, lambda w: {"id": w.link_id}),
+    Operation(
+        "post",
+        "/api/v1/incidents/{id}/merge",
+        CERT_STAFF,
+        lambda w: {"id": w.other_incident_id},
+        lambda w: {"into_id": w.third_incident_id},
     ),
     # --- Evidence
     Operation(

@@ -101,6 +101,7 @@ _CERT_DESK: dict[str, set[Scope]] = {
     "observable.view": {ALL},
     "timelineevent.view": {ALL},
     "comment.view": {ALL},
+    "comment.add": {ALL},
     "incidentlink.view": {ALL},
     "legalclock.view": {ALL},
     "legalclock.change": {ALL},
@@ -161,9 +162,12 @@ PERMISSIONS: dict[str, dict[str, set[Scope]]] = {
         "networkasset.view": {ALL},
         "networkasset.lookup": {ALL},
         "report.add": {ORG},
+        # On incidents shared with its agency (the comment itself is always shared).
+        "comment.add": {ORG},
     },
     Role.CONSTITUENT_ADMIN: {
         "report.add": {ORG},
+        "comment.add": {ORG},
         "constituentprofile.change": {ORG},
         "contact.add": {ORG},
         "contact.change": {ORG},
@@ -188,6 +192,7 @@ PERMISSIONS: dict[str, dict[str, set[Scope]]] = {
     },
     Role.CONSTITUENT_REPORTER: {
         "report.add": {ORG},
+        "comment.add": {ORG},
     },
     Role.AUDITOR: {
         "constituentprofile.view": {ALL},

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 AREAS = [
     ("incidents", _("Incidents"), "incidents:list"),
     ("reports", _("Reports"), "incidents:report-list"),
+    ("clocks", _("Legal clocks"), "incidents:clocks"),
     ("constituents", _("Constituents"), "constituents:list"),
     ("intelligence", _("Intelligence"), None),
     ("feeds", _("Feeds"), None),

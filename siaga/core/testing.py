@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -40,6 +41,7 @@ __all__ = [
     "api_client_for",
     "clear_cache",
     "client",
+    "english",
     "login",
     "make_token",
     "make_user",
@@ -59,6 +61,16 @@ def client() -> Client:
     english = Client()
     english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return english
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """Code called outside a request (actions, tasks) speaks English in tests, whatever ran before.
+
+    Tests of the Indonesian text switch with ``translation.override("id")`` themselves.
+    """
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -1,44 +1,171 @@
-"""Filters of the incident and report lists; one ``filter_incidents`` serves the page and the API."""
+"""Filters of the incident and report lists; one ``filter_incidents`` serves the page and the API.
+
+Full-text search runs on PostgreSQL with its text search, using the ``simple`` configuration:
+the text mixes Indonesian and English, and no stemmer knows both, so words are matched as written
+(lower-cased), each word of the query as a prefix. Migration 0002 creates GIN indexes on the same
+expressions. SQLite (development, tests) falls back to ``icontains``.
+"""
 
 from __future__ import annotations
 
+import re
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import QueryDict
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from siaga.incidents.actions import cert_staff_users
-from siaga.incidents.choices import TLP, IncidentStatus, Priority, ReportStatus
-from siaga.incidents.models import Incident, Report
+from siaga.incidents.actions.deadlines import with_sla_state
+from siaga.incidents.choices import PAP, TLP, ClockStatus, IncidentStatus, Priority, ReportStatus
+from siaga.incidents.models import Comment, Incident, LegalClock, Report
+from siaga.incidents.slas import SlaState
 from siaga.incidents.taxonomy import HealthTag, RsitClass, RsitType
 from siaga.organizations.choices import OrganizationKind
 from siaga.organizations.models import Organization
 
+SEARCH_CONFIG = "simple"
+WORD = re.compile(r"\w+")
+MAX_SEARCH_WORDS = 20
+REFERENCE_LIKE = re.compile(r"[\w-]*\d[\w-]*")  # one token with a digit: SIAGA-INC-2026-000045
+# The indexed expression (migration 0002 builds the same one): keep the two in step.
+SEARCHED_FIELDS = ("reference", "title", "description")
+YES_NO = [("", _("Either")), ("yes", _("Yes")), ("no", _("No"))]
+SLA_STATES = [
+    ("", _("Any SLA state")),
+    (SlaState.BREACHED.value, _("SLA breached")),
+    (SlaState.WARNING.value, _("SLA due soon")),
+]
 
-def filter_incidents(queryset: QuerySet[Incident], filters: dict[str, Any]) -> QuerySet[Incident]:
+
+def incident_search_vector() -> SearchVector:
+    return SearchVector(*SEARCHED_FIELDS, config=SEARCH_CONFIG)
+
+
+def uses_full_text_search() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def prefix_terms(text: str) -> str:
+    """Every word of the text as a prefix, joined with AND: "rans enkrip" → "rans:* & enkrip:*".
+
+    Built from word characters only, so nothing the user types can be read as query syntax.
+    """
+    words = WORD.findall(text.lower())[:MAX_SEARCH_WORDS]
+    return " & ".join(f"{word}:*" for word in words)
+
+
+def prefix_query(text: str) -> SearchQuery | None:
+    """ "rans enkrip" finds "ransomware terenkripsi"; None when the text has no word at all."""
+    terms = prefix_terms(text)
+    return SearchQuery(terms, config=SEARCH_CONFIG, search_type="raw") if terms else None
+
+
+def search_incidents(queryset: QuerySet[Incident], text: str, user: Any) -> QuerySet[Incident]:
+    """Incidents whose reference, title, description or a comment the user may read match.
+
+    Comments are searched only among those the user may see: a constituent must not find an
+    incident by a word of the CERT's internal notes. Without a user, comments are not searched.
+    """
+    comments = (
+        Comment.objects.restrict(user, "view") if user is not None else Comment.objects.none()
+    )
+    # A partial reference ("000045") is not a word the text search knows ("-000045").
+    reference = Q(reference__icontains=text) if REFERENCE_LIKE.fullmatch(text) else Q(pk__in=[])
+    if not uses_full_text_search():
+        return queryset.filter(
+            reference
+            | Q(title__icontains=text)
+            | Q(description__icontains=text)
+            | Q(pk__in=comments.filter(body__icontains=text).values("incident_id"))
+        )
+    query = prefix_query(text)
+    if query is None:  # nothing but punctuation
+        return queryset.filter(reference)
+    # Each match as a set of ids from its own GIN index, rather than one OR over every row that
+    # would compute the text vector of each incident.
+    in_text = Incident.objects.alias(search=incident_search_vector()).filter(search=query)
+    in_comments = comments.alias(body_vector=SearchVector("body", config=SEARCH_CONFIG)).filter(
+        body_vector=query
+    )
+    return queryset.filter(
+        reference | Q(pk__in=in_text.values("pk")) | Q(pk__in=in_comments.values("incident_id"))
+    )
+
+
+def _start_of(day: date) -> datetime:
+    """Midnight at the start of the day in the user's zone (the page's dates are theirs)."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _date_range(
+    queryset: QuerySet[Incident], field: str, start: date | None, end: date | None
+) -> QuerySet[Incident]:
+    if start:
+        queryset = queryset.filter(**{f"{field}__gte": _start_of(start)})
+    if end:  # inclusive: up to the end of that day
+        queryset = queryset.filter(**{f"{field}__lt": _start_of(end + timedelta(days=1))})
+    return queryset
+
+
+def _pk(value: Any) -> Any:
+    return getattr(value, "pk", value)
+
+
+def _yes(value: Any) -> bool | None:
+    if value in (True, "yes"):
+        return True
+    if value in (False, "no"):
+        return False
+    return None
+
+
+def filter_incidents(
+    queryset: QuerySet[Incident],
+    filters: dict[str, Any],
+    *,
+    user: Any = None,
+    now: datetime | None = None,
+) -> QuerySet[Incident]:
     """The incidents matching every given filter; empty values are ignored."""
-    for name in ("status", "priority", "rsit_class", "rsit_type", "tlp"):
+    for name in ("status", "priority", "rsit_class", "rsit_type", "tlp", "pap"):
         if filters.get(name):
             queryset = queryset.filter(**{name: filters[name]})
     if filters.get("assignee"):
-        queryset = queryset.filter(
-            assignee_id=getattr(filters["assignee"], "pk", filters["assignee"])
-        )
+        queryset = queryset.filter(assignee_id=_pk(filters["assignee"]))
     if filters.get("affected_constituent"):
-        org_id = getattr(filters["affected_constituent"], "pk", filters["affected_constituent"])
         through = Incident.affected_constituents.through.objects
         queryset = queryset.filter(
-            Exists(through.filter(incident_id=OuterRef("pk"), organization_id=org_id))
+            Exists(
+                through.filter(
+                    incident_id=OuterRef("pk"), organization_id=_pk(filters["affected_constituent"])
+                )
+            )
         )
     if filters.get("health_tag"):
         # The JSON list as text holds each tag in quotes: this works on SQLite and PostgreSQL
         # alike (``contains`` on JSON is PostgreSQL-only), and tags never contain quotes.
         queryset = queryset.filter(health_tags__icontains=f'"{filters["health_tag"]}"')
+    if (personal := _yes(filters.get("personal_data"))) is not None:
+        queryset = queryset.filter(personal_data_involved=personal)
+    if (running := _yes(filters.get("running_clock"))) is not None:
+        clocks = LegalClock.objects.filter(incident_id=OuterRef("pk"), status=ClockStatus.RUNNING)
+        queryset = queryset.filter(Exists(clocks) if running else ~Exists(clocks))
+    if filters.get("sla"):
+        queryset = with_sla_state(queryset, filters["sla"], now or timezone.now())
+    queryset = _date_range(
+        queryset, "created_at", filters.get("created_from"), filters.get("created_to")
+    )
+    queryset = _date_range(
+        queryset, "detected_at", filters.get("detected_from"), filters.get("detected_to")
+    )
     if text := (filters.get("q") or "").strip():
-        queryset = queryset.filter(
-            Q(reference__icontains=text) | Q(title__icontains=text) | Q(description__icontains=text)
-        )
+        queryset = search_incidents(queryset, text, user)
     return queryset
 
 
@@ -46,8 +173,16 @@ def _any(label: Any, choices: Any) -> list[tuple[str, Any]]:
     return [("", label), *choices]
 
 
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class IncidentFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=200,
+        help_text=_("Words of the reference, title, description or comments."),
+    )
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=_any(_("Any status"), IncidentStatus.choices)
     )
@@ -61,6 +196,7 @@ class IncidentFilterForm(forms.Form):
         label=_("RSIT type"), required=False, choices=_any(_("Any type"), RsitType.choices)
     )
     tlp = forms.ChoiceField(label=_("TLP"), required=False, choices=_any(_("Any TLP"), TLP.choices))
+    pap = forms.ChoiceField(label=_("PAP"), required=False, choices=_any(_("Any PAP"), PAP.choices))
     health_tag = forms.ChoiceField(
         label=_("Health tag"), required=False, choices=_any(_("Any tag"), HealthTag.choices)
     )
@@ -70,9 +206,21 @@ class IncidentFilterForm(forms.Form):
     affected_constituent: forms.ModelChoiceField = forms.ModelChoiceField(
         label=_("Affected constituent"), required=False, queryset=None, empty_label=_("Any")
     )
+    personal_data = forms.ChoiceField(
+        label=_("Personal data involved"), required=False, choices=YES_NO
+    )
+    sla = forms.ChoiceField(label=_("SLA"), required=False, choices=SLA_STATES)
+    running_clock = forms.ChoiceField(
+        label=_("Legal clock running"), required=False, choices=YES_NO
+    )
+    created_from = forms.DateField(label=_("Opened from"), required=False, widget=DATE_WIDGET)
+    created_to = forms.DateField(label=_("Opened until"), required=False, widget=DATE_WIDGET)
+    detected_from = forms.DateField(label=_("Detected from"), required=False, widget=DATE_WIDGET)
+    detected_to = forms.DateField(label=_("Detected until"), required=False, widget=DATE_WIDGET)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["assignee"].queryset = cert_staff_users()  # type: ignore[attr-defined]
         self.fields["affected_constituent"].queryset = Organization.objects.restrict(  # type: ignore[attr-defined]
             user, "view"
@@ -81,7 +229,20 @@ class IncidentFilterForm(forms.Form):
     def apply(self, queryset: QuerySet[Incident]) -> QuerySet[Incident]:
         """The rows that match; a field with a bad value is shown as an error and ignored."""
         self.is_valid()
-        return filter_incidents(queryset, getattr(self, "cleaned_data", {}))
+        return filter_incidents(queryset, getattr(self, "cleaned_data", {}), user=self.user)
+
+    def query_string(self) -> str:
+        """The filters given, as a query string without paging or unknown parameters."""
+        kept = QueryDict(mutable=True)
+        for name in self.fields:
+            value = self.data.get(name, "") if self.is_bound else ""
+            if value and name not in self.errors:
+                kept[name] = value
+        return kept.urlencode()
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.query_string())
 
 
 class ReportFilterForm(forms.Form):

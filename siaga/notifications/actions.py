@@ -186,11 +186,11 @@ def _jsonable(payload: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
 
 
-def _subscribed_webhooks(kind: str, organization: Organization | None) -> list[Webhook]:
-    """The organization's active webhooks for this kind, and the CERT's (which see every event)."""
+def _subscribed_webhooks(kind: str, organizations: list[Organization]) -> list[Webhook]:
+    """The organizations' active webhooks for this kind, and the CERT's (which see every event)."""
     scope = Q(organization__kind=OrganizationKind.CERT)
-    if organization is not None:
-        scope |= Q(organization=organization)
+    if organizations:
+        scope |= Q(organization__in=[organization.pk for organization in organizations])
     webhooks = Webhook.objects.filter(scope, is_active=True).order_by("pk")
     # Filtered here rather than with a JSON lookup, which SQLite and PostgreSQL spell differently.
     return [webhook for webhook in webhooks if kind in webhook.event_kinds]
@@ -198,18 +198,28 @@ def _subscribed_webhooks(kind: str, organization: Organization | None) -> list[W
 
 def do_notify_webhooks(
     kind: str,
-    organization: Organization | None,
+    organization: Organization | Iterable[Organization] | None,
     payload: dict[str, Any],
     object_type: str = "",
     object_id: str = "",
 ) -> list[Delivery]:
-    """POST the event to every webhook subscribed to it, once the caller's transaction commits."""
+    """POST the event to every webhook subscribed to it, once the caller's transaction commits.
+
+    ``organization`` is the one the event concerns, or several (an incident affecting three
+    hospitals): each subscribed webhook, the CERT's included, receives the event once.
+    """
     _event_or_error(kind)
+    if organization is None:
+        organizations: list[Organization] = []
+    elif isinstance(organization, Organization):
+        organizations = [organization]
+    else:
+        organizations = list(organization)
     data = _jsonable(payload)
     now = timezone.now()
     deliveries = [
         _webhook_delivery(webhook, kind, data, object_type, str(object_id), now)
-        for webhook in _subscribed_webhooks(kind, organization)
+        for webhook in _subscribed_webhooks(kind, organizations)
     ]
     return _store_and_dispatch(deliveries)
 

@@ -3,30 +3,40 @@ comments, links between incidents and the merge of duplicates.
 
 Every ``check_*`` first checks that the user may change the incident (``incident.change``: the
 CERT's staff) — except comments, which constituents may add to incidents they can see, shared.
+An incident merged into another is read-only for case work: the work continues on the other one.
 Locks are taken incident first, in ascending id order when two incidents are involved (merges).
 """
 
 from __future__ import annotations
 
 import ipaddress
-from datetime import timedelta
+import zoneinfo
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from siaga.accounts.roles import principal_for
 from siaga.core.observables import ObservableType, guess_type, normalize
+from siaga.incidents.actions.incidents import cert_staff_users
 from siaga.incidents.choices import ClosureReason, IncidentStatus
 from siaga.incidents.models import (
     Comment,
     Incident,
     IncidentLink,
     IncidentMerge,
+    IncidentStatusChange,
     Observable,
     Task,
     TaskStatus,
@@ -34,9 +44,24 @@ from siaga.incidents.models import (
     Visibility,
 )
 from siaga.incidents.playbooks import PLAYBOOKS
+from siaga.notifications.actions import do_notify, do_notify_webhooks
 
 MAX_PASTED_OBSERVABLES = 1000
 CORRELATION_LIMIT = 50  # other incidents shown per value: enough to act on, bounded in cost
+NETWORK_SCAN_LIMIT = 10_000  # networks compared with an address in Python (no portable SQL)
+# The zones offered for timeline times: Indonesia's three, and the zones logs are usually in.
+COMMON_TIME_ZONES = (
+    "Asia/Jakarta",
+    "Asia/Makassar",
+    "Asia/Jayapura",
+    "UTC",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Europe/London",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Los_Angeles",
+)
 
 
 def _check_may_work_on(user: Any, incident: Incident) -> None:
@@ -44,9 +69,30 @@ def _check_may_work_on(user: Any, incident: Incident) -> None:
         raise PermissionDenied(_("You may not work on this incident."))
 
 
+def _merged_away() -> ValidationError:
+    return ValidationError(_("This incident was merged into another one; work on that one."))
+
+
 def _check_not_merged(incident: Incident) -> None:
     if incident.merged_into_id:
-        raise ValidationError(_("This incident was merged into another one; work on that one."))
+        raise _merged_away()
+
+
+def _check_workable(user: Any, incident: Incident) -> None:
+    """May change it, and it was not merged away (read from the database: the object may be old)."""
+    found = list(
+        Incident.objects.restrict(user, "change")
+        .filter(pk=incident.pk)
+        .values_list("merged_into_id", flat=True)
+    )
+    if not found:
+        raise PermissionDenied(_("You may not work on this incident."))
+    if found[0] is not None:
+        raise _merged_away()
+
+
+def incident_url(incident: Incident) -> str:
+    return settings.SITE_URL + reverse("incidents:detail", args=[incident.pk])
 
 
 # --- Tasks and playbooks ---------------------------------------------------------------------------
@@ -55,14 +101,33 @@ def _check_not_merged(incident: Incident) -> None:
 TASK_FIELDS = ("title", "description", "phase", "owner", "due_at")
 
 
+def visible_tasks(user: Any, incident: Incident) -> QuerySet[Task]:
+    return (
+        Task.objects.restrict(user, "view")
+        .filter(incident=incident)
+        .select_related("owner")
+        .order_by("position", "pk")
+    )
+
+
+def _check_task_fields(data: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    refused = sorted(set(data) - set(allowed))
+    if refused:
+        raise ValidationError({name: _("This field cannot be set here.") for name in refused})
+    owner = data.get("owner")
+    # Tasks are the CERT's own work list: only its active staff can own one.
+    if owner is not None and not cert_staff_users().filter(pk=owner.pk).exists():
+        raise ValidationError({"owner": _("Tasks can be given only to CERT staff.")})
+
+
 def check_add_task(user: Any, incident: Incident, data: dict[str, Any]) -> Task:
-    _check_may_work_on(user, incident)
-    _check_not_merged(incident)
-    fields = {name: value for name, value in data.items() if name in TASK_FIELDS}
-    position = incident.tasks.count()
-    task = Task(incident=incident, position=position, **fields)
-    task.full_clean()
-    task.save()
+    _check_workable(user, incident)
+    _check_task_fields(data, TASK_FIELDS)
+    with transaction.atomic():
+        Incident.objects.select_for_update().get(pk=incident.pk)  # positions stay unique
+        task = Task(incident=incident, position=incident.tasks.count(), **data)
+        task.full_clean()
+        task.save()
     return task
 
 
@@ -71,10 +136,8 @@ def access_task(user: Any, pk: int) -> Task:
 
 
 def check_update_task(user: Any, task: Task, data: dict[str, Any]) -> Task:
-    _check_may_work_on(user, task.incident)
-    refused = sorted(set(data) - {*TASK_FIELDS, "status"})
-    if refused:
-        raise ValidationError({name: _("This field cannot be set here.") for name in refused})
+    _check_workable(user, task.incident)
+    _check_task_fields(data, (*TASK_FIELDS, "status"))
     with transaction.atomic():
         locked = Task.objects.select_for_update().get(pk=task.pk)
         was_open = locked.is_open
@@ -91,8 +154,7 @@ def check_update_task(user: Any, task: Task, data: dict[str, Any]) -> Task:
 
 def check_apply_playbook(user: Any, incident: Incident, slug: str) -> list[Task]:
     """Add the playbook's tasks, due from now, written in the language of who applies it."""
-    _check_may_work_on(user, incident)
-    _check_not_merged(incident)
+    _check_workable(user, incident)
     playbook = PLAYBOOKS.get(slug)
     if playbook is None:
         raise ValidationError({"playbook": _("Unknown playbook.")})
@@ -124,6 +186,11 @@ def check_apply_playbook(user: Any, incident: Incident, slug: str) -> list[Task]
 # --- Observables and correlation -------------------------------------------------------------------
 
 
+def _check_observable_type(type: str, field_name: str = "type") -> None:
+    if type not in ObservableType.values:
+        raise ValidationError({field_name: _("Unknown observable type.")})
+
+
 def check_add_observable(
     user: Any,
     incident: Incident,
@@ -133,104 +200,206 @@ def check_add_observable(
     description: str = "",
     is_ioc: bool = False,
 ) -> Observable:
-    _check_may_work_on(user, incident)
-    _check_not_merged(incident)
+    _check_workable(user, incident)
+    _check_observable_type(type)
     try:
         canonical = normalize(type, value)
     except ValidationError as exc:
         raise ValidationError({"value": exc.messages}) from None
+    already = ValidationError({"value": _("This value is already recorded on the incident.")})
     if incident.observables.filter(type=type, value=canonical).exists():
-        raise ValidationError({"value": _("This value is already recorded on the incident.")})
+        raise already
+    observable = Observable(
+        incident=incident,
+        type=type,
+        value=canonical,
+        description=description.strip(),
+        is_ioc=is_ioc,
+        created_by=user,
+    )
+    observable.full_clean(validate_constraints=False)
     try:
         with transaction.atomic():
-            return Observable.objects.create(
-                incident=incident,
-                type=type,
-                value=canonical,
-                description=description,
-                is_ioc=is_ioc,
-                created_by=user,
-            )
+            observable.save()
     except IntegrityError:  # the same value added at the same moment by someone else
-        raise ValidationError(
-            {"value": _("This value is already recorded on the incident.")}
-        ) from None
+        raise already from None
+    return observable
+
+
+@dataclass
+class PastedResult:
+    """What a pasted list gave: the observables added, those already there, and the problems."""
+
+    added: list[Observable] = field(default_factory=list)
+    already_recorded: int = 0
+    problems: list[str] = field(default_factory=list)
 
 
 def check_add_pasted_observables(
     user: Any, incident: Incident, text: str, *, type: str = ""
-) -> tuple[list[Observable], list[str]]:
-    """Add one observable per line; the type is guessed unless given. Returns (added, problems).
+) -> PastedResult:
+    """Add one observable per line; the type is guessed unless given.
 
-    Lines already recorded are skipped without complaint; every other line that cannot be added is
-    listed with its reason, and the lines that could be added are added.
+    Lines already recorded are counted, not refused; every other line that cannot be added is
+    listed with its line number and reason, and the lines that could be added are added.
     """
-    _check_may_work_on(user, incident)
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    _check_workable(user, incident)
+    if type:
+        _check_observable_type(type)
+    lines = [(number, line.strip()) for number, line in enumerate(text.splitlines(), start=1)]
+    lines = [(number, line) for number, line in lines if line]
+    if not lines:
+        raise ValidationError({"text": _("Paste at least one value.")})
     if len(lines) > MAX_PASTED_OBSERVABLES:
         raise ValidationError(
-            _("Paste at most %(max)d values at a time.") % {"max": MAX_PASTED_OBSERVABLES}
+            {"text": _("Paste at most %(max)d values at a time.") % {"max": MAX_PASTED_OBSERVABLES}}
         )
-    added: list[Observable] = []
-    problems: list[str] = []
-    for number, line in enumerate(lines, start=1):
-        kind = type or guess_type(line)
-        if kind is None:
-            problems.append(_("Line %(n)d: not a recognised value.") % {"n": number})
-            continue
-        try:
-            canonical = normalize(kind, line)
-        except ValidationError as exc:
-            problems.append(_("Line %(n)d: %(error)s") % {"n": number, "error": exc.messages[0]})
-            continue
-        observable, created = Observable.objects.get_or_create(
-            incident=incident, type=kind, value=canonical, defaults={"created_by": user}
-        )
-        if created:
-            added.append(observable)
-    return added, problems
+    result = PastedResult()
+    with transaction.atomic():
+        for number, line in lines:
+            _add_pasted_line(user, incident, number, line, type, result)
+    return result
+
+
+def _add_pasted_line(
+    user: Any, incident: Incident, number: int, line: str, type: str, result: PastedResult
+) -> None:
+    kind = type or guess_type(line)
+    if kind is None:
+        result.problems.append(_("Line %(n)d: not a recognised value.") % {"n": number})
+        return
+    try:
+        canonical = normalize(kind, line)
+    except ValidationError as exc:
+        result.problems.append(_("Line %(n)d: %(error)s") % {"n": number, "error": exc.messages[0]})
+        return
+    observable, created = Observable.objects.get_or_create(
+        incident=incident, type=kind, value=canonical, defaults={"created_by": user}
+    )
+    if created:
+        result.added.append(observable)
+    else:
+        result.already_recorded += 1
+
+
+def access_observable(user: Any, pk: int) -> Observable:
+    return get_object_or_404(
+        Observable.objects.restrict(user, "view").select_related("incident"), pk=pk
+    )
+
+
+def check_delete_observable(user: Any, observable: Observable) -> None:
+    _check_workable(user, observable.incident)
+    with transaction.atomic():
+        observable.delete()
+
+
+def _correlatable_incidents(user: Any) -> QuerySet[Incident]:
+    """Incidents the user may see that still hold their own observables (not merged away)."""
+    return Incident.objects.restrict(user, "view").filter(merged_into__isnull=True)
 
 
 def correlated_incidents(user: Any, observable: Observable) -> QuerySet[Incident]:
     """Other incidents the user may see that hold the same value (for an IP: or a network
-    containing it)."""
-    same_value = Observable.objects.filter(type=observable.type, value=observable.value)
-    incident_ids = set(
-        same_value.exclude(incident_id=observable.incident_id).values_list(
-            "incident_id", flat=True
-        )[: CORRELATION_LIMIT * 2]
+    containing it), newest first."""
+    same_value = Observable.objects.filter(
+        incident_id=OuterRef("pk"), type=observable.type, value=observable.value
     )
+    matches = Q(Exists(same_value))
     if observable.type == ObservableType.IP:
-        incident_ids |= _incidents_with_network_containing(observable)
+        networks = _incidents_with_network_containing(user, observable.incident_id, [observable])
+        matches |= Q(pk__in=sorted(networks[observable.pk]))
     return (
-        Incident.objects.restrict(user, "view")
-        .filter(pk__in=sorted(incident_ids))
-        .order_by("-created_at")[:CORRELATION_LIMIT]
+        _correlatable_incidents(user)
+        .filter(matches)
+        .exclude(pk=observable.incident_id)
+        .order_by("-created_at", "-pk")[:CORRELATION_LIMIT]
     )
 
 
-def _incidents_with_network_containing(observable: Observable) -> set[int]:
-    address = ipaddress.ip_address(observable.value)
+def _incidents_with_network_containing(
+    user: Any, incident_id: int, addresses: list[Observable]
+) -> dict[int, set[int]]:
+    """For each IP observable, the other visible incidents holding a network that contains it."""
+    found: dict[int, set[int]] = defaultdict(set)
+    if not addresses:
+        return found
     networks = (
-        Observable.objects.filter(type=ObservableType.CIDR)
-        .exclude(incident_id=observable.incident_id)
-        .values_list("incident_id", "value")[:10_000]
+        Observable.objects.filter(
+            type=ObservableType.CIDR, incident__in=_correlatable_incidents(user)
+        )
+        .exclude(incident_id=incident_id)
+        .values_list("incident_id", "value")[:NETWORK_SCAN_LIMIT]
     )
-    return {
-        incident_id
-        for incident_id, network in networks
-        if address in ipaddress.ip_network(network, strict=False)
-    }
+    parsed = [(other, ipaddress.ip_network(value, strict=False)) for other, value in networks]
+    for observable in addresses:
+        address = ipaddress.ip_address(observable.value)
+        found[observable.pk] = {other for other, network in parsed if address in network}
+    return found
+
+
+def observables_with_correlations(user: Any, incident: Incident) -> list[Observable]:
+    """The incident's observables, each with ``correlated`` (how many other incidents the user
+    may see hold it): one query for the values, one for the networks that contain addresses."""
+    others = (
+        Observable.objects.filter(
+            type=OuterRef("type"),
+            value=OuterRef("value"),
+            incident__in=_correlatable_incidents(user),
+        )
+        .exclude(incident_id=incident.pk)
+        .order_by()
+        .values("type")
+        .annotate(total=Count("incident_id", distinct=True))
+        .values("total")
+    )
+    observables: list[Observable] = list(
+        Observable.objects.restrict(user, "view")
+        .filter(incident=incident)
+        .annotate(correlated=Coalesce(Subquery(others, output_field=IntegerField()), 0))
+        .order_by("type", "value")
+    )
+    _add_network_correlations(user, incident, observables)
+    return observables
+
+
+def _add_network_correlations(user: Any, incident: Incident, observables: list[Observable]) -> None:
+    addresses = [o for o in observables if o.type == ObservableType.IP]
+    by_network = _incidents_with_network_containing(user, incident.pk, addresses)
+    holders = set().union(*by_network.values()) if by_network else set()
+    if not holders:
+        return
+    # Incidents that hold the address itself were already counted: count each incident once.
+    exact = set(
+        Observable.objects.filter(
+            type=ObservableType.IP,
+            value__in=[o.value for o in addresses],
+            incident_id__in=sorted(holders),
+        ).values_list("value", "incident_id")
+    )
+    for observable in addresses:
+        extra = {i for i in by_network[observable.pk] if (observable.value, i) not in exact}
+        observable.correlated += len(extra)  # type: ignore[attr-defined]
 
 
 # --- Timeline and comments -------------------------------------------------------------------------
 
 
+def check_time_zone(name: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError({"time_zone": _("Unknown time zone.")}) from None
+    return name
+
+
 def check_add_timeline_event(user: Any, incident: Incident, data: dict[str, Any]) -> TimelineEvent:
-    _check_may_work_on(user, incident)
+    _check_workable(user, incident)
+    data = dict(data)
     observables = list(data.pop("observables", []) or [])
     if any(o.incident_id != incident.pk for o in observables):
         raise ValidationError({"observables": _("Link only observables of this incident.")})
+    check_time_zone(data.get("time_zone") or "Asia/Jakarta")
     with transaction.atomic():
         event = TimelineEvent(incident=incident, created_by=user, **data)
         event.full_clean()
@@ -239,11 +408,27 @@ def check_add_timeline_event(user: Any, incident: Incident, data: dict[str, Any]
     return event
 
 
+def visible_comments(user: Any, incident: Incident) -> QuerySet[Comment]:
+    return (
+        Comment.objects.restrict(user, "view")
+        .filter(incident=incident)
+        .select_related("author")
+        .order_by("created_at", "pk")
+    )
+
+
 def check_add_comment(user: Any, incident: Incident, body: str, visibility: str) -> Comment:
-    """CERT staff write internal or shared comments; others, on incidents they see, shared ones."""
+    """CERT staff write internal or shared comments; others, on incidents they see, shared ones.
+
+    A shared comment from the CERT is notified to the reporters and the affected constituents.
+    """
     principal = principal_for(user)
-    if not Incident.objects.restrict(user, "view").filter(pk=incident.pk).exists():
+    # Auditors read everything and write nothing: seeing an incident is not enough to comment.
+    visible = Incident.objects.restrict(user, "view").filter(pk=incident.pk).exists()
+    if not visible or not principal.has_perm("comment.add"):
         raise PermissionDenied(_("You may not comment on this incident."))
+    if Incident.objects.filter(pk=incident.pk, merged_into__isnull=False).exists():
+        raise _merged_away()
     if visibility == Visibility.INTERNAL and not principal.is_cert_staff:
         raise PermissionDenied(_("Only the CERT's staff write internal comments."))
     if not body.strip():
@@ -254,6 +439,7 @@ def check_add_comment(user: Any, incident: Incident, body: str, visibility: str)
         comment.save()
         if visibility == Visibility.SHARED and principal.is_cert_staff:
             _stamp_first_response(incident)
+            _notify_shared_comment(incident, comment)
     return comment
 
 
@@ -263,22 +449,185 @@ def _stamp_first_response(incident: Incident) -> None:
     )
 
 
+def comment_recipients(incident: Incident) -> list[Any]:
+    """The reporters of the incident's reports, and the affected constituents' active contacts
+    that receive incident news (``do_notify`` sends each address once)."""
+    recipients: list[Any] = []
+    for report in incident.reports.select_related("reporter").order_by("pk"):
+        if report.reporter is not None:
+            recipients.append(report.reporter)
+        elif report.reporter_email:
+            recipients.append(
+                SimpleNamespace(email=report.reporter_email, language=report.language)
+            )
+    for organization in incident.affected_constituents.order_by("pk"):
+        recipients += [
+            contact
+            for contact in organization.contacts.filter(is_active=True).order_by("pk")
+            if "incidents" in (contact.notification_kinds or []) and contact.email
+        ]
+    return recipients
+
+
+def _notify_shared_comment(incident: Incident, comment: Comment) -> None:
+    author = comment.author
+    actor = (getattr(author, "full_name", "") or getattr(author, "email", "")) if author else ""
+    context = {
+        "reference": incident.reference,
+        "title": incident.title,
+        "url": incident_url(incident),
+        "actor": actor,
+        "comment": comment.body,
+    }
+    do_notify(
+        "comment_shared",
+        recipients=comment_recipients(incident),
+        context=context,
+        object_type="incidents.incident",
+        object_id=str(incident.pk),
+    )
+    payload = {"reference": incident.reference, "title": incident.title, "comment": comment.body}
+    do_notify_webhooks(
+        "comment_shared",
+        list(incident.affected_constituents.order_by("pk")),
+        payload,
+        "incidents.incident",
+        str(incident.pk),
+    )
+
+
+@dataclass
+class TimelineEntry:
+    """One line of the merged timeline: an event, a status change or a comment."""
+
+    kind: str  # "event", "status" or "comment"
+    at: datetime
+    description: str
+    time_zone: str = ""
+    source: str = ""
+    author: Any = None
+    visibility: str = ""
+    observables: list[Observable] = field(default_factory=list)
+    id: int = 0
+
+
+def merged_timeline(user: Any, incident: Incident) -> list[TimelineEntry]:
+    """Timeline events, status changes and comments the user may see, oldest first."""
+    events = (
+        TimelineEvent.objects.restrict(user, "view")
+        .filter(incident=incident)
+        .select_related("created_by")
+        .prefetch_related("observables")
+    )
+    entries = [
+        TimelineEntry(
+            kind="event",
+            at=event.occurred_at,
+            description=event.description,
+            time_zone=event.time_zone,
+            source=str(event.get_source_display()),
+            author=event.created_by,
+            visibility=event.visibility,
+            observables=list(event.observables.all()),
+            id=event.pk,
+        )
+        for event in events
+    ]
+    entries += [_status_entry(change) for change in _status_changes(incident)]
+    entries += [
+        TimelineEntry(
+            kind="comment",
+            at=comment.created_at,
+            description=comment.body,
+            author=comment.author,
+            visibility=comment.visibility,
+            id=comment.pk,
+        )
+        for comment in visible_comments(user, incident)
+    ]
+    return sorted(entries, key=lambda entry: (entry.at, entry.kind, entry.id))
+
+
+def _status_changes(incident: Incident) -> QuerySet[IncidentStatusChange]:
+    return incident.status_changes.select_related("changed_by").order_by("changed_at", "pk")
+
+
+def _status_entry(change: IncidentStatusChange) -> TimelineEntry:
+    if change.from_status:
+        text = _("Status: %(from)s → %(to)s") % {
+            "from": change.get_from_status_display(),
+            "to": change.get_to_status_display(),
+        }
+    else:
+        text = _("Opened as %(status)s") % {"status": change.get_to_status_display()}
+    if change.note:
+        text = f"{text}. {change.note}"
+    return TimelineEntry(
+        kind="status",
+        at=change.changed_at,
+        description=text,
+        author=change.changed_by,
+        visibility=Visibility.SHARED,
+        id=change.pk,
+    )
+
+
 # --- Links and merges ------------------------------------------------------------------------------
 
 
+def find_incident(user: Any, text: str) -> Incident:
+    """An incident the user may see, by its reference or its id (404 otherwise)."""
+    text = (text or "").strip()
+    visible = Incident.objects.restrict(user, "view")
+    if text.isdigit():
+        return get_object_or_404(visible, pk=int(text))
+    return get_object_or_404(visible, reference__iexact=text)
+
+
+def visible_links(user: Any, incident: Incident) -> tuple[list[IncidentLink], list[IncidentLink]]:
+    """The links from and to the incident whose other end the user may see: (out, in)."""
+    links = IncidentLink.objects.restrict(user, "view")
+    visible = Incident.objects.restrict(user, "view")
+    out = links.filter(source=incident, target__in=visible).select_related("target")
+    in_ = links.filter(target=incident, source__in=visible).select_related("source")
+    return list(out.order_by("pk")), list(in_.order_by("pk"))
+
+
 def check_link_incidents(user: Any, source: Incident, target_id: int, kind: str) -> IncidentLink:
-    _check_may_work_on(user, source)
+    _check_workable(user, source)
     target = get_object_or_404(Incident.objects.restrict(user, "view"), pk=target_id)
     if target.pk == source.pk:
         raise ValidationError({"target": _("An incident cannot be linked to itself.")})
+    already = ValidationError({"target": _("These incidents are already linked.")})
     if IncidentLink.objects.filter(source=source, target=target).exists() or (
         IncidentLink.objects.filter(source=target, target=source).exists()
     ):
-        raise ValidationError({"target": _("These incidents are already linked.")})
+        raise already
     link = IncidentLink(source=source, target=target, kind=kind, created_by=user)
-    link.full_clean()
-    link.save()
+    link.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            link.save()
+    except IntegrityError:  # the same link made at the same moment
+        raise already from None
     return link
+
+
+def access_link(user: Any, pk: int) -> IncidentLink:
+    return get_object_or_404(
+        IncidentLink.objects.restrict(user, "view").select_related("source", "target"), pk=pk
+    )
+
+
+def check_unlink(user: Any, link: IncidentLink) -> None:
+    """CERT staff who may work on the link's source remove it (from either end's page)."""
+    _check_may_work_on(user, link.source)
+    with transaction.atomic():
+        link.delete()
+
+
+def merge_records(incident: Incident) -> QuerySet[IncidentMerge]:
+    return incident.merges.select_related("merged_by").order_by("-merged_at")
 
 
 def check_merge(user: Any, duplicate: Incident, into_id: int, note: str = "") -> Incident:
@@ -295,8 +644,9 @@ def check_merge(user: Any, duplicate: Incident, into_id: int, note: str = "") ->
             .order_by("pk")
         }
         duplicate, into = locked[duplicate.pk], locked[into.pk]
-        for incident in (duplicate, into):
-            _check_not_merged(incident)
+        _check_not_merged(duplicate)
+        if into.merged_into_id:
+            raise ValidationError({"into": _("That incident was itself merged into another.")})
         if into.status == IncidentStatus.CLOSED:
             raise ValidationError({"into": _("Merge into an open incident.")})
         snapshot = _move_everything(duplicate, into)

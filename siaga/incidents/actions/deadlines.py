@@ -11,12 +11,15 @@ per SLA milestone when it is due soon and again when it is breached, by e-mail a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -24,15 +27,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from siaga.accounts.models import User
-from siaga.accounts.roles import Role
-from siaga.incidents.choices import Impact, IncidentStatus
+from siaga.accounts.roles import Role, principal_for
+from siaga.incidents.choices import Impact, IncidentStatus, Priority
 from siaga.incidents.legal_clocks import ClockKind, applicable_clocks, deadline, warning_at
-from siaga.incidents.models import ClockStatus, Incident, LegalClock, SlaAlert
+from siaga.incidents.models import ClockStatus, Incident, LegalClock, SlaAlert, TimelineEvent
 from siaga.incidents.notices import NoticeContact, NoticeDraft, NoticeFacts, render_notice
-from siaga.incidents.slas import Milestone, SlaState, SlaStatus, sla_statuses
+from siaga.incidents.slas import Milestone, SlaState, SlaStatus, next_due, sla_statuses, target
 from siaga.notifications.actions import do_notify, do_notify_webhooks
 
-SCAN_BATCH = 500  # open incidents examined per scan; a national CERT has a few hundred open
+OBJECT_TYPE = "incidents.incident"
+SCAN_BATCH = 500  # rows read at a time by the scan; a national CERT has a few hundred open
 
 
 def clock_start(incident: Incident) -> datetime:
@@ -41,6 +45,10 @@ def clock_start(incident: Incident) -> datetime:
 
 
 def is_vital_infrastructure(incident: Incident) -> bool:
+    """Whether an affected constituent is vital information infrastructure (its profile says so).
+
+    A constituent without a profile yet is not counted: the join finds no profile row for it.
+    """
     return incident.affected_constituents.filter(profile__is_vital_infrastructure=True).exists()
 
 
@@ -91,8 +99,23 @@ def access_clock(user: Any, pk: int, action: str = "view") -> LegalClock:
     )
 
 
+def may_record(user: Any, clock: LegalClock) -> bool:
+    """CERT staff, and the administrator of a constituent the incident *affects*.
+
+    The constituent is the data controller that sends the notice; an organization the incident was
+    only shared with sees the clock but does not answer for it.
+    """
+    grant = principal_for(user).scopes("legalclock.change")
+    if grant.all:
+        return True
+    if not grant.org_ids:
+        return False
+    return clock.incident.affected_constituents.filter(pk__in=sorted(grant.org_ids)).exists()
+
+
 def _check_may_record(user: Any, clock: LegalClock) -> None:
-    if not LegalClock.objects.restrict(user, "change").filter(pk=clock.pk).exists():
+    visible = LegalClock.objects.restrict(user, "change").filter(pk=clock.pk).exists()
+    if not visible or not may_record(user, clock):
         raise PermissionDenied(_("You may not record this notice."))
 
 
@@ -129,7 +152,8 @@ def check_waive_clock(user: Any, clock: LegalClock, note: str) -> LegalClock:
 # --- Notices -----------------------------------------------------------------------------------------
 
 
-def notice_facts(incident: Incident) -> NoticeFacts:
+def notice_facts(incident: Incident, user: Any = None) -> NoticeFacts:
+    """The facts a notice needs; with ``user``, only the timeline entries that user may see."""
     organization = incident.affected_constituents.order_by("name").first()
     return NoticeFacts(
         reference=incident.reference,
@@ -140,7 +164,7 @@ def notice_facts(incident: Incident) -> NoticeFacts:
         personal_data_description=incident.personal_data_description,
         handling_actions=incident.handling_actions,
         impact=_impact_lines(incident),
-        chronology=_chronology(incident),
+        chronology=_chronology(incident, user),
         contact=_notice_contact(organization),
     )
 
@@ -161,8 +185,11 @@ def _impact_lines(incident: Incident) -> list[tuple[str, str]]:
     ]
 
 
-def _chronology(incident: Incident) -> list[tuple[datetime, str]]:
-    events = [(event.occurred_at, event.description) for event in incident.timeline.all()]
+def _chronology(incident: Incident, user: Any = None) -> list[tuple[datetime, str]]:
+    timeline = (
+        TimelineEvent.objects.restrict(user, "view") if user is not None else TimelineEvent.objects
+    ).filter(incident=incident)
+    events = [(event.occurred_at, event.description) for event in timeline]
     changes = [
         (change.changed_at, _("Status: %(status)s") % {"status": change.get_to_status_display()})
         for change in incident.status_changes.all()
@@ -188,26 +215,113 @@ def _notice_contact(organization: Any) -> NoticeContact | None:
     return None
 
 
-def notice_draft(clock: LegalClock, language: str, tz: str) -> NoticeDraft:
-    return render_notice(ClockKind(clock.kind), notice_facts(clock.incident), language, tz)
+def notice_draft(clock: LegalClock, language: str, tz: str, user: Any = None) -> NoticeDraft:
+    return render_notice(ClockKind(clock.kind), notice_facts(clock.incident, user), language, tz)
 
 
 # --- SLAs ---------------------------------------------------------------------------------------------
 
+# The incident field that records each milestone as met.
+MILESTONE_FIELDS = {
+    Milestone.ACKNOWLEDGE: "acknowledged_at",
+    Milestone.TRIAGE: "triaged_at",
+    Milestone.FIRST_RESPONSE: "first_response_at",
+    Milestone.RESOLVE: "resolved_at",
+}
+
+
+def sla_start(incident: Incident) -> datetime:
+    return incident.reported_at or incident.created_at
+
 
 def incident_slas(incident: Incident, now: datetime | None = None) -> list[SlaStatus]:
+    """Each milestone's due time and state; computed from the row alone (no query)."""
     return sla_statuses(
         priority=incident.priority,
-        start=incident.reported_at or incident.created_at,
-        met={
-            Milestone.ACKNOWLEDGE: incident.acknowledged_at,
-            Milestone.TRIAGE: incident.triaged_at,
-            Milestone.FIRST_RESPONSE: incident.first_response_at,
-            Milestone.RESOLVE: incident.resolved_at,
-        },
+        start=sla_start(incident),
+        met={milestone: getattr(incident, name) for milestone, name in MILESTONE_FIELDS.items()},
         closed=incident.status == IncidentStatus.CLOSED,
         now=now or timezone.now(),
     )
+
+
+def _sla_condition(now: datetime, percent: int, *, due_soon_only: bool = False) -> Q:
+    """Incidents with an unmet milestone that has used ``percent`` of its time or more.
+
+    ``percent=100`` means past due (breached); ``due_soon_only`` leaves out the breached part.
+    Written as one condition per priority and milestone over the stored fields, so the database
+    does the filtering and a list can page through the result (the caller aliases ``sla_start``).
+    """
+    condition = Q(pk__in=[])
+    for priority in Priority.values:
+        for milestone, field in MILESTONE_FIELDS.items():
+            length = target(priority, milestone)
+            used = Q(priority=priority, **{f"{field}__isnull": True})
+            if percent >= 100:
+                used &= Q(sla_start__lt=now - length)
+            else:
+                used &= Q(sla_start__lte=now - length * percent / 100)
+                if due_soon_only:
+                    used &= Q(sla_start__gte=now - length)
+            condition |= used
+    return condition
+
+
+def _with_sla_start(queryset: QuerySet[Incident]) -> QuerySet[Incident]:
+    return queryset.exclude(status=IncidentStatus.CLOSED).alias(
+        sla_start=Coalesce("reported_at", "created_at")
+    )
+
+
+def with_sla_state(queryset: QuerySet[Incident], state: str, now: datetime) -> QuerySet[Incident]:
+    """Open incidents with a milestone ``breached``, or ``warning`` (due soon)."""
+    if state == SlaState.BREACHED:
+        return _with_sla_start(queryset).filter(_sla_condition(now, 100))
+    percent = settings.SIAGA_SLA_WARNING_PERCENT
+    return _with_sla_start(queryset).filter(_sla_condition(now, percent, due_soon_only=True))
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """The next thing an incident must do by a time: an SLA milestone or a legal clock."""
+
+    label: str
+    due_at: datetime
+    state: str  # "breached", "due_soon" or "running"
+    is_clock: bool
+
+    @property
+    def is_late(self) -> bool:
+        return self.state == "breached"
+
+
+def clock_state(clock: LegalClock, now: datetime) -> str:
+    if clock.status != ClockStatus.RUNNING:
+        return clock.status
+    if now > clock.due_at:
+        return "breached"
+    return "due_soon" if now >= clock.warn_at else "running"
+
+
+SLA_ROW_STATES = {SlaState.BREACHED: "breached", SlaState.WARNING: "due_soon"}
+
+
+def next_deadline(
+    incident: Incident, running_clocks: list[LegalClock], now: datetime
+) -> Deadline | None:
+    """The open SLA milestone due first, or the soonest running clock if that is earlier."""
+    candidates: list[Deadline] = []
+    sla = next_due(incident_slas(incident, now))
+    if sla is not None:
+        label = _("SLA: %(milestone)s") % {"milestone": sla.milestone.label}
+        candidates.append(
+            Deadline(label, sla.due_at, SLA_ROW_STATES.get(sla.state, "running"), False)
+        )
+    for clock in running_clocks:
+        if clock.status == ClockStatus.RUNNING:
+            label = ClockKind(clock.kind).label
+            candidates.append(Deadline(label, clock.due_at, clock_state(clock, now), True))
+    return min(candidates, key=lambda deadline: deadline.due_at, default=None)
 
 
 # --- The scan (every minute) ---------------------------------------------------------------------------
@@ -226,7 +340,10 @@ def _warn_clocks(now: datetime) -> int:
     for clock in due[:SCAN_BATCH]:
         with transaction.atomic():
             # Claimed with a conditional update, so two scans never warn twice.
-            if not LegalClock.objects.filter(pk=clock.pk, warned_at=None).update(warned_at=now):
+            claimed = LegalClock.objects.filter(
+                pk=clock.pk, warned_at=None, status=ClockStatus.RUNNING
+            ).update(warned_at=now)
+            if not claimed:
                 continue
             _notify_clock(clock)
             warned += 1
@@ -241,7 +358,11 @@ def _alert_slas(now: datetime) -> int:
         .select_related("assignee")
         .order_by("pk")
     )
-    for incident in open_incidents[:SCAN_BATCH]:
+    # Only incidents with a milestone due soon or late are read, a batch at a time.
+    late_or_soon = _with_sla_start(open_incidents).filter(
+        _sla_condition(now, settings.SIAGA_SLA_WARNING_PERCENT)
+    )
+    for incident in late_or_soon.iterator(chunk_size=SCAN_BATCH):
         for status in incident_slas(incident, now):
             if status.state in (SlaState.WARNING, SlaState.BREACHED) and _claim_alert(
                 incident, status, now
@@ -334,3 +455,14 @@ def _notify_clock(clock: LegalClock) -> None:
         object_type="incidents.incident",
         object_id=str(incident.pk),
     )
+    notify_incident_webhooks(
+        "clock_warning",
+        incident,
+        {"reference": incident.reference, "clock": clock.kind, "due_at": clock.due_at},
+    )
+
+
+def notify_incident_webhooks(kind: str, incident: Incident, payload: dict[str, Any]) -> None:
+    """POST an incident's event, once, to the webhooks of the affected constituents and the CERT's."""
+    organizations = list(incident.affected_constituents.order_by("pk"))
+    do_notify_webhooks(kind, organizations, payload, OBJECT_TYPE, str(incident.pk))

@@ -16,7 +16,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from siaga.accounts.roles import principal_for
+from siaga.accounts.models import User
+from siaga.accounts.roles import Role, principal_for
+from siaga.incidents.actions.deadlines import sync_legal_clocks
 from siaga.incidents.actions.incidents import do_create_incident
 from siaga.incidents.choices import (
     Channel,
@@ -29,6 +31,7 @@ from siaga.incidents.choices import (
 from siaga.incidents.models import Incident, Report
 from siaga.incidents.models.sequences import REPORT, allocate_tracking_id
 from siaga.incidents.taxonomy import validate_classification
+from siaga.notifications.actions import do_notify, do_notify_webhooks
 from siaga.organizations.choices import OrganizationKind
 from siaga.organizations.models import Organization
 
@@ -155,8 +158,55 @@ def do_submit_report(
         )
         report.tracking_id = allocate_tracking_id(REPORT)
         report.save()
+        notify_report_received(report)
         transaction.on_commit(lambda: send_report_acknowledgement(report))
     return report
+
+
+def duty_staff() -> QuerySet[User]:
+    """The CERT staff on duty for new reports: active leads and analysts of an active CERT."""
+    return User.objects.filter(
+        is_active=True,
+        memberships__role__in=[Role.CERT_LEAD, Role.CERT_ANALYST],
+        memberships__organization__is_active=True,
+        memberships__organization__kind=OrganizationKind.CERT,
+    ).distinct()
+
+
+def notify_report_received(report: Report) -> None:
+    """Tell the duty staff (not the reporter, who has the acknowledgement) and the webhooks.
+
+    The webhook payload names the report, never the reporter's contact details.
+    """
+    staff = duty_staff()
+    if report.reporter_id:
+        staff = staff.exclude(pk=report.reporter_id)
+    context = {
+        "reference": report.tracking_id,
+        "title": report.title,
+        "url": settings.SITE_URL + reverse("incidents:report-detail", args=[report.pk]),
+        "received_at": report.created_at,
+    }
+    do_notify(
+        "report_received",
+        recipients=list(staff),
+        context=context,
+        object_type="incidents.report",
+        object_id=str(report.pk),
+        organization=report.organization,
+    )
+    do_notify_webhooks(
+        "report_received",
+        report.organization,
+        {
+            "tracking_id": report.tracking_id,
+            "channel": report.channel,
+            "organization_id": report.organization_id,
+            "received_at": report.created_at,
+        },
+        "incidents.report",
+        str(report.pk),
+    )
 
 
 def send_report_acknowledgement(report: Report) -> bool:
@@ -271,6 +321,7 @@ def _triage_attach(user: Any, report: Report, incident_id: int | None, note: str
         incident.save(update_fields=["acknowledged_at", "updated_at"])
     if report.organization_id:
         incident.affected_constituents.add(report.organization_id)
+        sync_legal_clocks(incident)  # the new constituent may be vital infrastructure
     report.incident = incident
     _mark_triaged(user, report, ReportStatus.TRIAGED, note)
     return report

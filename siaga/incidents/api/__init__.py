@@ -1,20 +1,22 @@
 """API of incident reports and incidents."""
 
 import json
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import ConfigDict, Field
 
+from siaga.accounts.roles import principal_for
 from siaga.audit.actions import record_sensitive_view
 from siaga.core.apitools import ObjectId, Page, Text, Timestamp, optional
 from siaga.core.middleware import client_ip
 from siaga.incidents import actions
+from siaga.incidents.actions.incidents import BULK_MAX, check_bulk, check_export_incidents
 from siaga.incidents.choices import (
     PAP,
     TLP,
@@ -32,6 +34,7 @@ from siaga.incidents.choices import (
 from siaga.incidents.filters import filter_incidents
 from siaga.incidents.models import Incident, Report
 from siaga.incidents.taxonomy import HealthTag, RsitClass, RsitType
+from siaga.incidents.views.lists import csv_response
 from siaga.organizations.models import Organization
 
 router = Router(tags=["incidents"])
@@ -288,10 +291,29 @@ class IncidentFilter(Schema):
     rsit_class: RsitClass = optional()
     rsit_type: RsitType = optional()
     tlp: TLP = optional()
+    pap: PAP = optional()
     health_tag: HealthTag = optional()
     assignee_id: int = optional(ge=1)
     affected_constituent_id: int = optional(ge=1)
-    q: Text = optional(max_length=200, description="Part of the reference, title or description.")
+    personal_data: bool = optional(description="Whether personal data is involved.")
+    sla: Literal["breached", "warning"] = optional(
+        description="Open incidents with an SLA milestone breached, or due soon (warning)."
+    )
+    running_clock: bool = optional(description="Whether a legal clock is running.")
+    created_from: date = optional(description="Opened on or after this day (your time zone).")
+    created_to: date = optional(description="Opened on or before this day.")
+    detected_from: date = optional(description="Detected on or after this day.")
+    detected_to: date = optional(description="Detected on or before this day.")
+    q: Text = optional(
+        max_length=200,
+        description="Words of the reference, title, description or comments you can read.",
+    )
+
+    def as_filters(self) -> dict[str, Any]:
+        data = self.model_dump(exclude_none=True)
+        data["assignee"] = data.pop("assignee_id", None)
+        data["affected_constituent"] = data.pop("affected_constituent_id", None)
+        return data
 
 
 class TransitionIn(Schema):
@@ -403,11 +425,84 @@ def _incident_data(payload: IncidentIn | IncidentPatch, **dump: Any) -> dict[str
 @paginate(Page)
 def list_incidents(request: HttpRequest, filters: Query[IncidentFilter]) -> Any:
     """The incidents you may see, newest first."""
-    data = filters.model_dump(exclude_none=True)
-    data["assignee"] = data.pop("assignee_id", None)
-    data["affected_constituent"] = data.pop("affected_constituent_id", None)
-    incidents = filter_incidents(Incident.objects.restrict(request.user, "view"), data)
+    incidents = filter_incidents(
+        Incident.objects.restrict(request.user, "view"), filters.as_filters(), user=request.user
+    )
     return incidents.select_related("assignee").order_by("-created_at", "-pk")
+
+
+CSV_RESPONSES = {
+    "responses": {
+        200: {
+            "description": "The incidents as CSV (UTF-8), one row each, header first.",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    }
+}
+
+
+@router.get(
+    "/incidents/export",
+    operation_id="incidents_export",
+    summary="Export incidents as CSV",
+    openapi_extra=CSV_RESPONSES,
+)
+def export_incidents(request: HttpRequest, filters: Query[IncidentFilter]) -> Any:
+    """The list's filters apply; needs the export permission. Every export is audited."""
+    if not principal_for(request.user).has_perm("incident.export"):
+        raise PermissionDenied(_("You may not export incidents."))
+    data = filters.as_filters()
+    incidents = filter_incidents(
+        Incident.objects.restrict(request.user, "export"), data, user=request.user
+    ).order_by("-created_at", "-pk")
+    rows = check_export_incidents(
+        request.user, incidents, filters.model_dump(mode="json", exclude_none=True)
+    )
+    return csv_response(rows, "incidents")
+
+
+class BulkIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[Annotated[int, Field(ge=1)]] = Field(min_length=1, max_length=BULK_MAX)
+    action: Literal["assign", "transition"]
+    assignee_id: int | None = Field(None, description="For assign: a CERT staff member, or null.")
+    status: IncidentStatus | None = Field(None, description="For transition.")
+    closure_reason: ClosureReason | None = Field(None, description="For closing.")
+    note: Text = Field("", max_length=5000, description="Needed to reopen.")
+
+
+class BulkResultOut(Schema):
+    id: int
+    ok: bool
+    reference: str
+    error: str
+
+
+class BulkOut(Schema):
+    results: list[BulkResultOut]
+
+
+@router.post(
+    "/incidents/bulk",
+    response=BulkOut,
+    operation_id="incidents_bulk",
+    summary="Assign or change the status of several incidents",
+)
+def bulk_incidents(request: HttpRequest, payload: BulkIn) -> Any:
+    """Each incident goes through its own checks; the answer says, per id, whether it changed."""
+    results = check_bulk(
+        request.user,
+        payload.ids,
+        payload.action,
+        {
+            "assignee_id": payload.assignee_id,
+            "status": payload.status.value if payload.status else "",
+            "closure_reason": payload.closure_reason.value if payload.closure_reason else "",
+            "note": payload.note,
+        },
+    )
+    return {"results": results}
 
 
 @router.post(

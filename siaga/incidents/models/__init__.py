@@ -19,6 +19,7 @@ from siaga.incidents.models.casework import (
 )
 from siaga.incidents.models.incidents import IMPACT_FIELDS, Incident, IncidentStatusChange
 from siaga.incidents.models.reports import Report
+from siaga.incidents.models.saved_filters import SavedFilter
 from siaga.incidents.models.sequences import TrackingCounter
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "LinkKind",
     "Observable",
     "Report",
+    "SavedFilter",
     "SlaAlert",
     "Task",
     "TaskStatus",

@@ -6,14 +6,17 @@ is a 404 (its existence is not revealed); a visible object the user may not chan
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -34,7 +37,9 @@ from siaga.incidents.actions import (
     check_update_incident,
     submit_public_report,
 )
-from siaga.incidents.choices import Channel, ReportStatus
+from siaga.incidents.actions.deadlines import next_deadline
+from siaga.incidents.actions.incidents import saved_filters
+from siaga.incidents.choices import Channel, ClockStatus, ReportStatus
 from siaga.incidents.filters import IncidentFilterForm, ReportFilterForm
 from siaga.incidents.forms import (
     AssignForm,
@@ -44,7 +49,10 @@ from siaga.incidents.forms import (
     TransitionForm,
     TriageForm,
 )
-from siaga.incidents.models import Incident, Report
+from siaga.incidents.forms.lists import BulkForm, SavedFilterForm
+from siaga.incidents.models import Incident, LegalClock, Report
+from siaga.incidents.views.casework import casework_context, report_evidence_context
+from siaga.incidents.views.deadlines import deadline_context
 
 PAGE_SIZE = 25
 
@@ -145,6 +153,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "can_report": principal.has_perm("report.add"),
         "can_triage": principal.has_perm("report.triage"),
+        "now": timezone.now(),  # how long each new report has waited
     }
     return render(request, "incidents/report_list.html", context)
 
@@ -164,6 +173,7 @@ def _render_report(
         "triage_form": triage_form if can_triage or triage_form is not None else None,
         "incident_visible": report.incident_id is not None
         and Incident.objects.restrict(request.user, "view").filter(pk=report.incident_id).exists(),
+        **report_evidence_context(request, report),
     }
     return render(request, "incidents/report_detail.html", context, status=status)
 
@@ -215,6 +225,20 @@ def _rename_triage_fields(exc: ValidationError) -> ValidationError:
 # --- Incidents ------------------------------------------------------------------------------------
 
 
+def _running_clocks(user: Any) -> Prefetch:
+    """Each row's running clocks in one query for the page (the "next due" column)."""
+    clocks = LegalClock.objects.restrict(user, "view").filter(status=ClockStatus.RUNNING)
+    return Prefetch("legal_clocks", queryset=clocks, to_attr="running_clocks")
+
+
+def _with_next_deadlines(incidents: Any, now: datetime) -> list[Incident]:
+    """The rows, each with ``next_deadline``: computed from the row and its prefetched clocks."""
+    rows = list(incidents)
+    for incident in rows:
+        incident.next_deadline = next_deadline(incident, incident.running_clocks, now)
+    return rows
+
+
 @login_required
 @require_GET
 def incident_list(request: HttpRequest) -> HttpResponse:
@@ -222,14 +246,24 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     incidents = (
         filters.apply(Incident.objects.restrict(request.user, "view"))
         .select_related("assignee")
-        .prefetch_related("affected_constituents")
+        .prefetch_related("affected_constituents", _running_clocks(request.user))
         .order_by("-created_at", "-pk")
     )
     page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    page.object_list = _with_next_deadlines(page.object_list, now)
+    principal = principal_for(request.user)
+    can_bulk = principal.has_perm("incident.change") or principal.has_perm("incident.assign")
     context = {
         "filters": filters,
         "page": page,
-        "can_create": principal_for(request.user).has_perm("incident.add"),
+        "now": now,
+        "query_string": filters.query_string(),
+        "can_create": principal.has_perm("incident.add"),
+        "can_export": principal.has_perm("incident.export"),
+        "bulk_form": BulkForm() if can_bulk else None,
+        "saved_filters": list(saved_filters(request.user)),
+        "saved_filter_form": SavedFilterForm(),
     }
     return render(request, "incidents/list.html", context)
 
@@ -300,6 +334,8 @@ def _render_incident(
         if can_assign
         else None,
     }
+    context.update(casework_context(request, incident))
+    context.update(deadline_context(request.user, incident))
     return render(request, "incidents/detail.html", context, status=status)
 
 

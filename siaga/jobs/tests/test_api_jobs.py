@@ -78,8 +78,11 @@ def test_a_reporter_may_not_start_jobs(personas, held_in_queue):
 @pytest.mark.parametrize(
     ("persona", "kinds"),
     [
-        ("cert_admin", ["audit.verify", "system.smoke"]),
-        ("cert_analyst", ["system.smoke"]),
+        (
+            "cert_admin",
+            ["audit.verify", "incidents.scan_deadlines", "mail.collect", "system.smoke"],
+        ),
+        ("cert_analyst", ["incidents.scan_deadlines", "mail.collect", "system.smoke"]),
         ("auditor", ["audit.verify"]),
         ("constituent_reporter", []),
     ],

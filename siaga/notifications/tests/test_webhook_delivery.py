@@ -172,3 +172,16 @@ def test_a_rotated_secret_signs_the_next_attempt(personas, receiver):
     signature = receiver.requests[0].headers["X-Siaga-Signature"]
     assert verify_signature(new, signature, receiver.requests[0].body)
     assert not verify_signature(old, signature, receiver.requests[0].body)
+
+
+def test_an_event_about_several_organizations_reaches_each_webhook_once(personas):
+    orgs = personas.orgs
+    cert_hook, _ = make_webhook(orgs.cert, "https://soc.cert.example/hook", ["comment_shared"])
+    hospital_hook, _ = make_webhook(orgs.hospital, "https://h.example/hook", ["comment_shared"])
+    other_hook, _ = make_webhook(orgs.other_hospital, "https://o.example/hook", ["comment_shared"])
+    deliveries = do_notify_webhooks(
+        "comment_shared", [orgs.hospital, orgs.other_hospital], {"reference": "X"}
+    )
+    assert sorted(d.webhook_id for d in deliveries) == sorted(
+        [cert_hook.pk, hospital_hook.pk, other_hook.pk]
+    )
