@@ -31,7 +31,43 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-WORDS = ["ransomware", "server", "SIMRS", "terenkripsi", "phishing", "email", "palsu", "akun", "VPN", "bocor", "DDoS", "portal", "pasien", "pendaftaran", "laboratorium", "PACS", "DICOM", "infus", "pompa", "deface", "situs", "kebocoran", "data", "rekam", "medis", "malware", "trojan", "botnet", "kredensial", "brute", "force", "SATUSEHAT", "integrasi", "gangguan", "layanan"]
+WORDS = [
+    "ransomware",
+    "server",
+    "SIMRS",
+    "terenkripsi",
+    "phishing",
+    "email",
+    "palsu",
+    "akun",
+    "VPN",
+    "bocor",
+    "DDoS",
+    "portal",
+    "pasien",
+    "pendaftaran",
+    "laboratorium",
+    "PACS",
+    "DICOM",
+    "infus",
+    "pompa",
+    "deface",
+    "situs",
+    "kebocoran",
+    "data",
+    "rekam",
+    "medis",
+    "malware",
+    "trojan",
+    "botnet",
+    "kredensial",
+    "brute",
+    "force",
+    "SATUSEHAT",
+    "integrasi",
+    "gangguan",
+    "layanan",
+]
 PROVINCES = ["31", "32", "33", "34", "35", "36", "51", "52", "61", "71", "73", "81", "91", "94"]
 
 
