@@ -22,7 +22,7 @@ from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -216,7 +216,11 @@ def _notice_contact(organization: Any) -> NoticeContact | None:
 
 
 def notice_draft(clock: LegalClock, language: str, tz: str, user: Any = None) -> NoticeDraft:
-    return render_notice(ClockKind(clock.kind), notice_facts(clock.incident, user), language, tz)
+    # The facts carry translated words (impact levels, statuses, contact roles): gathered in the
+    # notice's language, not the reader's, or an Indonesian notice would quote English labels.
+    with translation.override(language):
+        facts = notice_facts(clock.incident, user)
+    return render_notice(ClockKind(clock.kind), facts, language, tz)
 
 
 # --- SLAs ---------------------------------------------------------------------------------------------

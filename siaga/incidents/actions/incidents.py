@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from siaga.accounts.models import User
 from siaga.accounts.roles import CERT_STAFF_ROLES, principal_for
 from siaga.audit.actions import record_export
+from siaga.constituents.models import InventoryItem
 from siaga.incidents.actions.deadlines import (
     OBJECT_TYPE,
     incident_slas,
@@ -59,7 +60,7 @@ INCIDENT_FIELDS = (
     "personal_data_description",
     "handling_actions",
 )
-RELATION_FIELDS = ("affected_constituents", "shared_with")
+RELATION_FIELDS = ("affected_constituents", "shared_with", "affected_systems")
 
 
 def access_incident(user: Any, pk: int, action: str = "view") -> Incident:
@@ -93,12 +94,33 @@ def _organizations(
     return found
 
 
-def _split(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[Organization]]]:
+def _inventory_items(ids: Iterable[Any]) -> list[InventoryItem]:
+    wanted = {getattr(item, "pk", item) for item in ids}
+    found = list(InventoryItem.objects.filter(pk__in=sorted(wanted)))
+    if len(found) != len(wanted):
+        raise ValidationError({"affected_systems": _("Unknown system.")})
+    return found
+
+
+def _check_systems_of_affected_constituents(incident: Incident) -> None:
+    """An affected system belongs to one of the affected constituents (checked after both are set)."""
+    outside = incident.affected_systems.exclude(
+        organization__in=incident.affected_constituents.all()
+    )
+    if outside.exists():
+        raise ValidationError(
+            {"affected_systems": _("A system must belong to one of the affected constituents.")}
+        )
+
+
+def _split(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[Any]]]:
     refused = sorted(set(data) - set(INCIDENT_FIELDS) - set(RELATION_FIELDS))
     if refused:
         raise ValidationError({name: _("This field cannot be set here.") for name in refused})
     fields = {name: value for name, value in data.items() if name in INCIDENT_FIELDS}
-    relations: dict[str, list[Organization]] = {}
+    relations: dict[str, list[Any]] = {}
+    if "affected_systems" in data:
+        relations["affected_systems"] = _inventory_items(data["affected_systems"] or [])
     if "affected_constituents" in data:
         relations["affected_constituents"] = _organizations(
             data["affected_constituents"] or [], "affected_constituents", constituents_only=True
@@ -139,7 +161,7 @@ def check_create_incident(user: Any, data: dict[str, Any]) -> Incident:
 
 def do_create_incident(
     fields: dict[str, Any],
-    relations: dict[str, list[Organization]],
+    relations: dict[str, list[Any]],
     *,
     by: Any,
     reported_at: Any = None,
@@ -154,8 +176,9 @@ def do_create_incident(
         if acknowledged:
             incident.acknowledged_at = timezone.now()
         incident.save()
-        for name, organizations in relations.items():
-            getattr(incident, name).set(organizations)
+        for name, rows in relations.items():
+            getattr(incident, name).set(rows)
+        _check_systems_of_affected_constituents(incident)
         _record_status(incident, "", IncidentStatus.NEW, by=by)
         sync_legal_clocks(incident)
     return incident
@@ -175,8 +198,9 @@ def check_update_incident(user: Any, incident: Incident, data: dict[str, Any]) -
             setattr(locked, name, value)
         locked.full_clean()
         locked.save()
-        for name, organizations in relations.items():
-            getattr(locked, name).set(organizations)
+        for name, rows in relations.items():
+            getattr(locked, name).set(rows)
+        _check_systems_of_affected_constituents(locked)
         # Personal data, priority, affected constituents or discovery time may have changed.
         sync_legal_clocks(locked)
     return locked

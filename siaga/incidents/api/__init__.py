@@ -196,6 +196,18 @@ class IncidentSummary(Schema):
         return obj.rsit_type or None
 
 
+class AffectedSystemOut(Schema):
+    """A system or device of an affected constituent's inventory."""
+
+    id: int
+    organization_id: int
+    kind: str
+    name: str
+    vendor: str
+    product: str
+    version: str
+
+
 class IncidentOut(IncidentSummary):
     description: str
     patient_safety: Impact
@@ -205,7 +217,10 @@ class IncidentOut(IncidentSummary):
     closure_reason: ClosureReason | None
     lessons_learned: str
     personal_data_involved: bool
+    personal_data_description: str
+    handling_actions: str
     affected_constituents: list[OrganizationRef]
+    affected_systems: list[AffectedSystemOut]
     shared_with: list[OrganizationRef]
     reports: list[IncidentRef]
     status_changes: list[StatusChangeOut]
@@ -225,6 +240,10 @@ class IncidentOut(IncidentSummary):
     @staticmethod
     def resolve_affected_constituents(obj: Incident) -> list[Organization]:
         return list(obj.affected_constituents.order_by("name"))
+
+    @staticmethod
+    def resolve_affected_systems(obj: Incident) -> list[Any]:
+        return list(obj.affected_systems.order_by("organization_id", "name", "pk"))
 
     @staticmethod
     def resolve_shared_with(obj: Incident) -> list[Organization]:
@@ -259,7 +278,12 @@ class IncidentIn(Schema):
     pap: PAP = PAP.AMBER
     personal_data_involved: bool = False
     detected_at: Timestamp | None = None
+    personal_data_description: Text = Field("", max_length=20000)
+    handling_actions: Text = Field("", max_length=20000)
     affected_constituent_ids: list[int] = Field(default_factory=list)
+    affected_system_ids: list[int] = Field(
+        default_factory=list, description="Inventory items of the affected constituents."
+    )
     shared_with_ids: list[int] = Field(default_factory=list)
 
 
@@ -281,7 +305,10 @@ class IncidentPatch(Schema):
     pap: PAP = optional()
     personal_data_involved: bool = optional()
     detected_at: Timestamp | None = None
+    personal_data_description: Text = optional(max_length=20000)
+    handling_actions: Text = optional(max_length=20000)
     affected_constituent_ids: list[int] = optional()
+    affected_system_ids: list[int] = optional()
     shared_with_ids: list[int] = optional()
 
 
@@ -413,6 +440,8 @@ def _incident_data(payload: IncidentIn | IncidentPatch, **dump: Any) -> dict[str
         data["affected_constituents"] = data.pop("affected_constituent_ids")
     if "shared_with_ids" in data:
         data["shared_with"] = data.pop("shared_with_ids")
+    if "affected_system_ids" in data:
+        data["affected_systems"] = data.pop("affected_system_ids")
     return data
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from siaga.constituents.models import InventoryItem
 from siaga.incidents.actions import INCIDENT_FIELDS, cert_staff_users, reporting_organizations
 from siaga.incidents.choices import (
     ClosureReason,
@@ -141,6 +142,12 @@ class TriageForm(forms.Form):
         return report.pk
 
 
+def system_label(item: InventoryItem) -> str:
+    product = " ".join(part for part in (item.vendor, item.product, item.version) if part)
+    name = f"{item.name} ({product})" if product and item.name else item.name or product
+    return f"{item.organization.name} — {name}"
+
+
 class IncidentForm(forms.ModelForm):
     health_tags = forms.MultipleChoiceField(
         label=_("Health-sector tags"),
@@ -151,10 +158,11 @@ class IncidentForm(forms.ModelForm):
 
     class Meta:
         model = Incident
-        fields = [*INCIDENT_FIELDS, "affected_constituents", "shared_with"]
+        fields = [*INCIDENT_FIELDS, "affected_constituents", "affected_systems", "shared_with"]
         widgets = {
             "detected_at": DATETIME_WIDGET,
             "affected_constituents": forms.SelectMultiple(attrs={"size": 6}),
+            "affected_systems": forms.SelectMultiple(attrs={"size": 6}),
             "shared_with": forms.SelectMultiple(attrs={"size": 6}),
         }
 
@@ -166,12 +174,28 @@ class IncidentForm(forms.ModelForm):
         self.fields["shared_with"].queryset = Organization.objects.exclude(  # type: ignore[attr-defined]
             kind=OrganizationKind.CERT
         ).order_by("name")
+        # The systems of the constituents already affected (save the constituents first): a
+        # national registry holds tens of thousands of systems, too many for one list.
+        systems = self.fields["affected_systems"]
+        systems.queryset = (  # type: ignore[attr-defined]
+            InventoryItem.objects.filter(organization__in=self.instance.affected_constituents.all())
+            .select_related("organization")
+            .order_by("organization__name", "name")
+            if self.instance.pk
+            else InventoryItem.objects.none()
+        )
+        systems.label_from_instance = system_label  # type: ignore[attr-defined]
+        systems.help_text = _(
+            "Systems and devices of the affected constituents' inventories (save the affected "
+            "constituents first)."
+        )
 
     def changes(self) -> dict[str, Any]:
         data = {name: self.cleaned_data[name] for name in self.fields}
         data["health_tags"] = list(data["health_tags"])
         data["affected_constituents"] = list(data["affected_constituents"])
         data["shared_with"] = list(data["shared_with"])
+        data["affected_systems"] = list(data["affected_systems"])
         return data
 
 

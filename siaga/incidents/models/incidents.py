@@ -88,6 +88,13 @@ class Incident(TimeStampedModel, RestrictedModel):
         related_name="incidents_shared_with",
         verbose_name=_("shared with"),
     )
+    affected_systems = models.ManyToManyField(
+        "constituents.InventoryItem",
+        blank=True,
+        related_name="incidents",
+        verbose_name=_("affected systems"),
+        help_text=_("Systems and devices of the affected constituents' inventories."),
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
