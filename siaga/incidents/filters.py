@@ -2,8 +2,9 @@
 
 Full-text search runs on PostgreSQL with its text search, using the ``simple`` configuration:
 the text mixes Indonesian and English, and no stemmer knows both, so words are matched as written
-(lower-cased), each word of the query as a prefix. Migration 0002 creates GIN indexes on the same
-expressions. SQLite (development, tests) falls back to ``icontains``.
+(lower-cased), each word of the query as a prefix. Migration 0004 stores each row's search
+document in a generated column with a GIN index. SQLite (development, tests) falls back to
+``icontains``.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
-from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from siaga.core.forms import FastSelect, use_fast_selects
 from siaga.incidents.actions import cert_staff_users
 from siaga.incidents.actions.deadlines import with_sla_state
 from siaga.incidents.choices import PAP, TLP, ClockStatus, IncidentStatus, Priority, ReportStatus
@@ -33,8 +35,8 @@ SEARCH_CONFIG = "simple"
 WORD = re.compile(r"\w+")
 MAX_SEARCH_WORDS = 20
 REFERENCE_LIKE = re.compile(r"[\w-]*\d[\w-]*")  # one token with a digit: SIAGA-INC-2026-000045
-# The indexed expression (migration 0002 builds the same one): keep the two in step.
-SEARCHED_FIELDS = ("reference", "title", "description")
+# Searched: reference, title and description of incidents, and comments, through the stored
+# documents of migration 0004 (PostgreSQL).
 YES_NO = [("", _("Either")), ("yes", _("Yes")), ("no", _("No"))]
 SLA_STATES = [
     ("", _("Any SLA state")),
@@ -43,27 +45,48 @@ SLA_STATES = [
 ]
 
 
-def incident_search_vector() -> SearchVector:
-    return SearchVector(*SEARCHED_FIELDS, config=SEARCH_CONFIG)
-
-
 def uses_full_text_search() -> bool:
     return connection.vendor == "postgresql"
 
 
 def prefix_terms(text: str) -> str:
-    """Every word of the text as a prefix, joined with AND: "rans enkrip" → "rans:* & enkrip:*".
+    """Every word of the text, joined with AND: "rans enkrip" → "rans:* & enkrip:*".
 
     Built from word characters only, so nothing the user types can be read as query syntax.
     """
     words = WORD.findall(text.lower())[:MAX_SEARCH_WORDS]
-    return " & ".join(f"{word}:*" for word in words)
+    return " & ".join(_prefix(word) for word in words)
 
 
-def prefix_query(text: str) -> SearchQuery | None:
+def _prefix(word: str) -> str:
+    """A word as typed is a prefix ("rans" finds "ransomware"); a word with a digit in it (a
+    number, a reference, a version, a hash) is matched whole, as an identifier is.
+
+    PostgreSQL's parser reads the number after a hyphen as signed: SIAGA-INC-2026-000045 holds the
+    word "-000045", which "000045" must find too.
+    """
+    if word.isdigit():
+        return f"({word} | -{word})"
+    return word if any(ch.isdigit() for ch in word) else f"{word}:*"
+
+
+def prefix_query(text: str) -> str | None:
     """ "rans enkrip" finds "ransomware terenkripsi"; None when the text has no word at all."""
-    terms = prefix_terms(text)
-    return SearchQuery(terms, config=SEARCH_CONFIG, search_type="raw") if terms else None
+    return prefix_terms(text) or None
+
+
+def document_matches(terms: str) -> RawSQL:
+    """Rows whose stored search document (migration 0004, PostgreSQL) matches the prefix terms.
+
+    Unqualified: Django aliases tables inside subqueries, and the queries this is used in read one
+    table each (incidents, or comments).
+    """
+    # Only constants are spliced in; the terms are a parameter, built from word characters only.
+    return RawSQL(  # noqa: S611
+        f"search_document @@ to_tsquery('{SEARCH_CONFIG}', %s)",
+        [terms],
+        output_field=BooleanField(),
+    )
 
 
 def search_incidents(queryset: QuerySet[Incident], text: str, user: Any) -> QuerySet[Incident]:
@@ -76,8 +99,9 @@ def search_incidents(queryset: QuerySet[Incident], text: str, user: Any) -> Quer
         Comment.objects.restrict(user, "view") if user is not None else Comment.objects.none()
     )
     # A partial reference ("000045") is not a word the text search knows ("-000045").
-    reference = Q(reference__icontains=text) if REFERENCE_LIKE.fullmatch(text) else Q(pk__in=[])
+    by_reference = REFERENCE_LIKE.fullmatch(text) is not None
     if not uses_full_text_search():
+        reference = Q(reference__icontains=text) if by_reference else Q(pk__in=[])
         return queryset.filter(
             reference
             | Q(title__icontains=text)
@@ -85,17 +109,30 @@ def search_incidents(queryset: QuerySet[Incident], text: str, user: Any) -> Quer
             | Q(pk__in=comments.filter(body__icontains=text).values("incident_id"))
         )
     query = prefix_query(text)
-    if query is None:  # nothing but punctuation
-        return queryset.filter(reference)
-    # Each match as a set of ids from its own GIN index, rather than one OR over every row that
-    # would compute the text vector of each incident.
-    in_text = Incident.objects.alias(search=incident_search_vector()).filter(search=query)
-    in_comments = comments.alias(body_vector=SearchVector("body", config=SEARCH_CONFIG)).filter(
-        body_vector=query
-    )
-    return queryset.filter(
-        reference | Q(pk__in=in_text.values("pk")) | Q(pk__in=in_comments.values("incident_id"))
-    )
+    if query is None and not by_reference:  # nothing but punctuation
+        return queryset.none()
+    table = Incident._meta.db_table
+    # A whole reference through its unique index; its parts ("2026", "000045") are words of the
+    # search document. A LIKE on every row would cost more than the rest of the search together.
+    conditions = Q(reference=text.strip().upper()) if by_reference else Q(pk__in=[])
+    if query is not None:
+        # The incident's own document is tested on its row: the list, newest first, then stops
+        # after a page of matches instead of gathering them all. Matching comments are gathered
+        # once into an array (``= ANY(ARRAY(...))``) rather than tested per incident.
+        conditions |= Q(
+            raw_condition(
+                f'"{table}"."search_document" @@ to_tsquery(%s, %s)', [SEARCH_CONFIG, query]
+            )
+        )
+        in_comments = comments.filter(document_matches(query)).values("incident_id").order_by()
+        sql, params = in_comments.query.sql_with_params()
+        conditions |= Q(raw_condition(f'"{table}"."id" = ANY(ARRAY({sql}))', list(params)))
+    return queryset.filter(conditions)
+
+
+def raw_condition(sql: str, params: list[Any]) -> RawSQL:
+    """A WHERE condition in SQL; only Django's own SQL and constants are spliced into ``sql``."""
+    return RawSQL(sql, params, output_field=BooleanField())  # noqa: S611
 
 
 def _start_of(day: date) -> datetime:
@@ -201,10 +238,18 @@ class IncidentFilterForm(forms.Form):
         label=_("Health tag"), required=False, choices=_any(_("Any tag"), HealthTag.choices)
     )
     assignee: forms.ModelChoiceField = forms.ModelChoiceField(
-        label=_("Assignee"), required=False, queryset=None, empty_label=_("Anyone")
+        label=_("Assignee"),
+        required=False,
+        queryset=None,
+        empty_label=_("Anyone"),
+        widget=FastSelect,
     )
     affected_constituent: forms.ModelChoiceField = forms.ModelChoiceField(
-        label=_("Affected constituent"), required=False, queryset=None, empty_label=_("Any")
+        label=_("Affected constituent"),
+        required=False,
+        queryset=None,
+        empty_label=_("Any"),
+        widget=FastSelect,
     )
     personal_data = forms.ChoiceField(
         label=_("Personal data involved"), required=False, choices=YES_NO
@@ -225,6 +270,7 @@ class IncidentFilterForm(forms.Form):
         self.fields["affected_constituent"].queryset = Organization.objects.restrict(  # type: ignore[attr-defined]
             user, "view"
         ).filter(kind=OrganizationKind.CONSTITUENT)
+        use_fast_selects(self)
 
     def apply(self, queryset: QuerySet[Incident]) -> QuerySet[Incident]:
         """The rows that match; a field with a bad value is shown as an error and ignored."""

@@ -20,13 +20,15 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     S.CLOSED: (S.ANALYSIS,),  # reopen
 }
 
-# The timestamp a status stamps the first time it is reached (later passes keep the first time,
-# which is what MTTA/MTTR measure).
+# The timestamps a status stamps the first time it is reached (later passes keep the first time,
+# which is what MTTA/MTTR measure). Triage is done once the incident goes past it (into analysis
+# or further), or when a report was triaged into a new incident (``siaga.incidents.actions``).
 STAMPS: dict[str, tuple[str, ...]] = {
-    S.TRIAGE: ("triaged_at",),
-    S.CONTAINMENT: ("contained_at",),
-    S.RECOVERY: ("resolved_at",),
-    S.CLOSED: ("resolved_at", "closed_at"),
+    S.ANALYSIS: ("triaged_at",),
+    S.CONTAINMENT: ("triaged_at", "contained_at"),
+    S.ERADICATION: ("triaged_at",),
+    S.RECOVERY: ("triaged_at", "resolved_at"),
+    S.CLOSED: ("triaged_at", "resolved_at", "closed_at"),
 }
 
 

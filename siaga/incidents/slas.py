@@ -8,7 +8,8 @@ of a running incident brings its deadlines forward, which is what a duty officer
 A milestone is met by the first time stamp the incident records for it:
 
 - acknowledge: ``acknowledged_at`` (the first report was triaged, or an analyst took it);
-- triage: ``triaged_at`` (status left "triage" for analysis or later);
+- triage: ``triaged_at`` (a report was triaged into the incident, or it went past "triage" into
+  analysis or later);
 - first response: ``first_response_at`` (the first comment shared with the reporter, or containment);
 - resolve: ``resolved_at``.
 

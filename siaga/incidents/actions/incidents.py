@@ -174,7 +174,8 @@ def do_create_incident(
         incident.full_clean(exclude=["reference"])
         incident.reference = allocate_tracking_id(INCIDENT)
         if acknowledged:
-            incident.acknowledged_at = timezone.now()
+            # Opened by triaging a report: the CERT has acknowledged and triaged it.
+            incident.acknowledged_at = incident.triaged_at = timezone.now()
         incident.save()
         for name, rows in relations.items():
             getattr(incident, name).set(rows)

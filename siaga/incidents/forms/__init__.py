@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from siaga.constituents.models import InventoryItem
+from siaga.core.forms import FastSelect, FastSelectMultiple
 from siaga.incidents.actions import INCIDENT_FIELDS, cert_staff_users, reporting_organizations
 from siaga.incidents.choices import (
     ClosureReason,
@@ -110,6 +111,7 @@ class TriageForm(forms.Form):
         required=False,
         queryset=Incident.objects.none(),
         help_text=_("For attaching, or for a duplicate of an incident."),
+        widget=FastSelect,
     )
     reason = forms.ChoiceField(
         label=_("Reason for rejecting"),
@@ -128,8 +130,13 @@ class TriageForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Open incidents only: a report is attached to work in progress, and a national CERT's
+        # closed cases run to the hundred thousand.
         self.fields["incident"].queryset = (  # type: ignore[attr-defined]
-            Incident.objects.restrict(user, "change").order_by("-created_at")
+            Incident.objects.restrict(user, "change")
+            .exclude(status=IncidentStatus.CLOSED)
+            .filter(merged_into=None)
+            .order_by("-created_at")
         )
 
     def clean_duplicate_of(self) -> int | None:
@@ -161,9 +168,9 @@ class IncidentForm(forms.ModelForm):
         fields = [*INCIDENT_FIELDS, "affected_constituents", "affected_systems", "shared_with"]
         widgets = {
             "detected_at": DATETIME_WIDGET,
-            "affected_constituents": forms.SelectMultiple(attrs={"size": 6}),
-            "affected_systems": forms.SelectMultiple(attrs={"size": 6}),
-            "shared_with": forms.SelectMultiple(attrs={"size": 6}),
+            "affected_constituents": FastSelectMultiple(attrs={"size": 6}),
+            "affected_systems": FastSelectMultiple(attrs={"size": 6}),
+            "shared_with": FastSelectMultiple(attrs={"size": 6}),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from siaga.core.forms import use_fast_selects
 from siaga.incidents.actions import cert_staff_users
 from siaga.incidents.actions.incidents import BULK_MAX
 from siaga.incidents.choices import ClosureReason, IncidentStatus
@@ -35,6 +36,7 @@ class BulkForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = cert_staff_users()  # type: ignore[attr-defined]
+        use_fast_selects(self)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -20,9 +20,10 @@ def test_each_step_stamps_its_time_once_and_writes_history(personas, make_incide
     incident = make_incident()
     assert incident.acknowledged_at is None
     incident = check_transition(analyst, incident, "triage")
-    triaged_at = incident.triaged_at
-    assert triaged_at and incident.acknowledged_at
+    assert incident.acknowledged_at and not incident.triaged_at  # triage has begun, not ended
     incident = check_transition(analyst, incident, "analysis")
+    triaged_at = incident.triaged_at
+    assert triaged_at
     incident = check_transition(analyst, incident, "containment")
     assert incident.contained_at
     incident = check_transition(analyst, incident, "analysis", note="new host found")

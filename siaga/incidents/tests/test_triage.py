@@ -83,3 +83,11 @@ def test_bad_input_is_refused_per_field(personas, make_report):
 def test_only_cert_staff_triage(personas, make_report, persona):
     with pytest.raises(PermissionDenied):
         check_triage_report(personas.by_name(persona), make_report(), "new_incident")
+
+
+def test_a_new_incident_from_triage_is_acknowledged_and_triaged(personas, make_report):
+    report = make_report()
+    report = check_triage_report(personas.cert_analyst, report, "new_incident")
+    incident = report.incident
+    assert incident.acknowledged_at is not None
+    assert incident.triaged_at == incident.acknowledged_at  # the triage decision is the triage
