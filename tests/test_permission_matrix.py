@@ -927,6 +927,19 @@ OPERATIONS = [
         },
     ),
     Operation(
+        "get",
+        "/api/v1/reports/{id}/evidence",
+        SEES_HOSPITAL_INCIDENT,
+        lambda w: {"id": w.report_id},
+    ),
+    Operation(
+        "post",
+        "/api/v1/reports/{id}/evidence",
+        CERT_STAFF | {"constituent_admin", "constituent_reporter"},
+        lambda w: {"id": w.report_id},
+        form={"file": lambda: SimpleUploadedFile("shot.txt", b"what I saw"), "description": "x"},
+    ),
+    Operation(
         "get", "/api/v1/evidence/{id}", SEES_HOSPITAL_INCIDENT, lambda w: {"id": w.evidence_id}
     ),
     Operation(

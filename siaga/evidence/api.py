@@ -105,6 +105,47 @@ def create_incident_evidence(
 
 
 @router.get(
+    "/reports/{id}/evidence",
+    response=list[EvidenceOut],
+    operation_id="reports_evidence_list",
+    summary="List a report's evidence",
+)
+@paginate(Page)
+def list_report_evidence(request: HttpRequest, id: ObjectId) -> Any:
+    report = actions.access_report(request.user, id)
+    return actions.evidence_of_report(request.user, report)
+
+
+@router.post(
+    "/reports/{id}/evidence",
+    response={201: EvidenceOut},
+    operation_id="reports_evidence_create",
+    summary="Add evidence to a report",
+)
+def create_report_evidence(
+    request: HttpRequest,
+    id: ObjectId,
+    file: File[UploadedFile],
+    description: Form[str] = "",
+    sealed: Form[bool] = False,
+) -> Any:
+    """A multipart upload: the reporter (while the report waits for triage) or the CERT's staff.
+
+    The same checks as for incidents: unsafe archives are refused unless marked `sealed`.
+    """
+    report = actions.access_report(request.user, id)
+    evidence = actions.check_add_evidence(
+        request.user,
+        report=report,
+        upload=file,
+        description=description,
+        sealed=sealed,
+        source=EvidenceSource.API,
+    )
+    return Status(201, evidence)
+
+
+@router.get(
     "/evidence/{id}", response=EvidenceOut, operation_id="evidence_get", summary="Get evidence"
 )
 def get_evidence(request: HttpRequest, id: ObjectId) -> Any:

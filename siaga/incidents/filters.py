@@ -15,7 +15,7 @@ from typing import Any
 
 from django import forms
 from django.db import connection
-from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, Model, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 from django.utils import timezone
@@ -24,7 +24,17 @@ from django.utils.translation import gettext_lazy as _
 from siaga.core.forms import FastSelect, use_fast_selects
 from siaga.incidents.actions import cert_staff_users
 from siaga.incidents.actions.deadlines import with_sla_state
-from siaga.incidents.choices import PAP, TLP, ClockStatus, IncidentStatus, Priority, ReportStatus
+from siaga.incidents.choices import (
+    PAP,
+    TLP,
+    Channel,
+    ClockStatus,
+    IncidentStatus,
+    PersonalDataInvolved,
+    Priority,
+    RejectionReason,
+    ReportStatus,
+)
 from siaga.incidents.models import Comment, Incident, LegalClock, Report
 from siaga.incidents.slas import SlaState
 from siaga.incidents.taxonomy import HealthTag, RsitClass, RsitType
@@ -140,9 +150,9 @@ def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def _date_range(
-    queryset: QuerySet[Incident], field: str, start: date | None, end: date | None
-) -> QuerySet[Incident]:
+def _date_range[M: Model](
+    queryset: QuerySet[M], field: str, start: date | None, end: date | None
+) -> QuerySet[M]:
     if start:
         queryset = queryset.filter(**{f"{field}__gte": _start_of(start)})
     if end:  # inclusive: up to the end of that day
@@ -291,17 +301,77 @@ class IncidentFilterForm(forms.Form):
         return bool(self.query_string())
 
 
+def filter_reports(queryset: QuerySet[Report], filters: dict[str, Any]) -> QuerySet[Report]:
+    """The reports that match; one function for the triage queue page and the API."""
+    if filters.get("status"):
+        queryset = queryset.filter(status=filters["status"])
+    if filters.get("channel"):
+        queryset = queryset.filter(channel=filters["channel"])
+    if filters.get("organization"):
+        queryset = queryset.filter(organization_id=_pk(filters["organization"]))
+    if filters.get("personal_data_involved"):
+        queryset = queryset.filter(personal_data_involved=filters["personal_data_involved"])
+    if filters.get("suspected_class"):
+        queryset = queryset.filter(suspected_class=filters["suspected_class"])
+    if filters.get("rejection_reason"):
+        queryset = queryset.filter(rejection_reason=filters["rejection_reason"])
+    if filters.get("has_incident") in ("yes", "no"):
+        queryset = queryset.filter(incident__isnull=filters["has_incident"] == "no")
+    queryset = _date_range(
+        queryset, "created_at", filters.get("received_from"), filters.get("received_to")
+    )
+    if text := (filters.get("q") or "").strip():
+        queryset = queryset.filter(
+            Q(tracking_id__icontains=text)
+            | Q(title__icontains=text)
+            | Q(description__icontains=text)
+            | Q(reporter_name__icontains=text)
+            | Q(reporter_email__icontains=text)
+            | Q(reporter_organization_name__icontains=text)
+        )
+    return queryset
+
+
 class ReportFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=_any(_("Any status"), ReportStatus.choices)
     )
+    channel = forms.ChoiceField(
+        label=_("Channel"), required=False, choices=_any(_("Any channel"), Channel.choices)
+    )
+    organization: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Organization"),
+        required=False,
+        queryset=None,
+        empty_label=_("Any"),
+        widget=FastSelect,
+    )
+    personal_data_involved = forms.ChoiceField(
+        label=_("Personal data involved"),
+        required=False,
+        choices=_any(_("Either"), PersonalDataInvolved.choices),
+    )
+    suspected_class = forms.ChoiceField(
+        label=_("Suspected class"), required=False, choices=_any(_("Any class"), RsitClass.choices)
+    )
+    rejection_reason = forms.ChoiceField(
+        label=_("Rejected as"),
+        required=False,
+        choices=_any(_("Any reason"), RejectionReason.choices),
+    )
+    has_incident = forms.ChoiceField(label=_("Fed an incident"), required=False, choices=YES_NO)
+    received_from = forms.DateField(label=_("Received from"), required=False, widget=DATE_WIDGET)
+    received_to = forms.DateField(label=_("Received until"), required=False, widget=DATE_WIDGET)
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = Organization.objects.restrict(  # type: ignore[attr-defined]
+            user, "view"
+        ).order_by("name")
+        use_fast_selects(self)
 
     def apply(self, queryset: QuerySet[Report]) -> QuerySet[Report]:
+        """The rows that match; a field with a bad value is shown as an error and ignored."""
         self.is_valid()
-        data = getattr(self, "cleaned_data", {})
-        if data.get("status"):
-            queryset = queryset.filter(status=data["status"])
-        if text := (data.get("q") or "").strip():
-            queryset = queryset.filter(Q(tracking_id__icontains=text) | Q(title__icontains=text))
-        return queryset
+        return filter_reports(queryset, getattr(self, "cleaned_data", {}))

@@ -399,13 +399,30 @@ def check_add_timeline_event(user: Any, incident: Incident, data: dict[str, Any]
     observables = list(data.pop("observables", []) or [])
     if any(o.incident_id != incident.pk for o in observables):
         raise ValidationError({"observables": _("Link only observables of this incident.")})
+    evidence = list(data.pop("evidence", []) or [])
+    if any(item.pk not in linkable_evidence_ids(incident) for item in evidence):
+        raise ValidationError({"evidence": _("Link only evidence of this incident.")})
     check_time_zone(data.get("time_zone") or "Asia/Jakarta")
     with transaction.atomic():
         event = TimelineEvent(incident=incident, created_by=user, **data)
         event.full_clean()
         event.save()
         event.observables.set(observables)
+        event.evidence.set(evidence)
     return event
+
+
+def linkable_evidence(incident: Incident) -> QuerySet[Any]:
+    """Evidence a timeline entry of the incident may point to: its own and its reports'."""
+    from siaga.evidence.models import Evidence
+
+    return Evidence.objects.filter(Q(incident=incident) | Q(report__incident=incident)).order_by(
+        "uploaded_at", "pk"
+    )
+
+
+def linkable_evidence_ids(incident: Incident) -> set[int]:
+    return set(linkable_evidence(incident).values_list("pk", flat=True))
 
 
 def visible_comments(user: Any, incident: Incident) -> QuerySet[Comment]:
@@ -508,6 +525,7 @@ class TimelineEntry:
     author: Any = None
     visibility: str = ""
     observables: list[Observable] = field(default_factory=list)
+    evidence: list[Any] = field(default_factory=list)
     id: int = 0
 
 
@@ -517,7 +535,7 @@ def merged_timeline(user: Any, incident: Incident) -> list[TimelineEntry]:
         TimelineEvent.objects.restrict(user, "view")
         .filter(incident=incident)
         .select_related("created_by")
-        .prefetch_related("observables")
+        .prefetch_related("observables", "evidence")
     )
     entries = [
         TimelineEntry(
@@ -529,6 +547,7 @@ def merged_timeline(user: Any, incident: Incident) -> list[TimelineEntry]:
             author=event.created_by,
             visibility=event.visibility,
             observables=list(event.observables.all()),
+            evidence=list(event.evidence.all()),
             id=event.pk,
         )
         for event in events

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import FilterSchema, Query, Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import ConfigDict, Field
 
@@ -31,7 +31,7 @@ from siaga.incidents.choices import (
     ReportStatus,
     TriageAction,
 )
-from siaga.incidents.filters import filter_incidents
+from siaga.incidents.filters import filter_incidents, filter_reports
 from siaga.incidents.models import Incident, Report
 from siaga.incidents.taxonomy import HealthTag, RsitClass, RsitType
 from siaga.incidents.views.lists import csv_response
@@ -128,8 +128,17 @@ class ReportIn(Schema):
     reporter_phone: Text = Field("", max_length=40)
 
 
-class ReportFilter(FilterSchema):
+class ReportFilter(Schema):
+    q: Text = optional(max_length=100, description="Tracking id, title, text or reporter.")
     status: ReportStatus = optional()
+    channel: Channel = optional()
+    organization_id: int = optional(ge=1)
+    personal_data_involved: PersonalDataInvolved = optional()
+    suspected_class: RsitClass = optional()
+    rejection_reason: RejectionReason = optional()
+    has_incident: Literal["yes", "no"] = optional()
+    received_from: date = optional()
+    received_to: date = optional()
 
 
 class TriageIn(Schema):
@@ -394,7 +403,9 @@ def _raw_body(request: HttpRequest) -> Any:
 @paginate(Page)
 def list_reports(request: HttpRequest, filters: Query[ReportFilter]) -> Any:
     """The reports you may see, newest first (the CERT's triage queue with ``status=new``)."""
-    reports = filters.filter(Report.objects.restrict(request.user, "view"))
+    data = filters.model_dump(exclude_none=True)
+    data["organization"] = data.pop("organization_id", None)
+    reports = filter_reports(Report.objects.restrict(request.user, "view"), data)
     return reports.select_related("organization", "incident").order_by("-created_at", "-pk")
 
 

@@ -139,6 +139,14 @@ class CorrelatedIncidentOut(Schema):
     priority: Priority
 
 
+class EvidenceRef(Schema):
+    """A piece of evidence a timeline entry points to (fetch it at /evidence/{id})."""
+
+    id: int
+    safe_name: str
+    sha256: str
+
+
 class ObservableRef(Schema):
     id: int
     type: ObservableType
@@ -155,6 +163,7 @@ class TimelineEntryOut(Schema):
     author: UserRef | None
     visibility: Visibility
     observables: list[ObservableRef]
+    evidence: list[EvidenceRef]
 
 
 class TimelineEventIn(Schema):
@@ -165,6 +174,7 @@ class TimelineEventIn(Schema):
     source: TimelineSource = TimelineSource.ANALYST
     description: Text = Field(min_length=1, max_length=20000)
     observable_ids: list[int] = Field(default_factory=list, max_length=MAX_LINKED_OBSERVABLES)
+    evidence_ids: list[int] = Field(default_factory=list, max_length=MAX_LINKED_OBSERVABLES)
     visibility: Visibility = Visibility.INTERNAL
 
 
@@ -177,9 +187,15 @@ class TimelineEventOut(Schema):
     visibility: Visibility
     observables: list[ObservableRef]
 
+    evidence: list[EvidenceRef]
+
     @staticmethod
     def resolve_observables(obj: Any) -> list[Observable]:
         return list(obj.observables.all())
+
+    @staticmethod
+    def resolve_evidence(obj: Any) -> list[Any]:
+        return list(obj.evidence.all())
 
 
 class CommentOut(Schema):
@@ -472,6 +488,10 @@ def create_timeline_event(request: HttpRequest, id: ObjectId, payload: TimelineE
     observables = list(Observable.objects.filter(incident=incident, pk__in=sorted(wanted)))
     if len(observables) != len(wanted):
         raise ValidationError({"observable_ids": _("Link only observables of this incident.")})
+    wanted_evidence = set(payload.evidence_ids)
+    evidence = list(actions.linkable_evidence(incident).filter(pk__in=sorted(wanted_evidence)))
+    if len(evidence) != len(wanted_evidence):
+        raise ValidationError({"evidence_ids": _("Link only evidence of this incident.")})
     data = {
         "occurred_at": payload.occurred_at,
         "time_zone": payload.time_zone,
@@ -479,10 +499,11 @@ def create_timeline_event(request: HttpRequest, id: ObjectId, payload: TimelineE
         "description": payload.description,
         "visibility": payload.visibility.value,
         "observables": observables,
+        "evidence": evidence,
     }
     event = _renamed(
         lambda: actions.check_add_timeline_event(request.user, incident, data),
-        {"observables": "observable_ids"},
+        {"observables": "observable_ids", "evidence": "evidence_ids"},
     )
     return Status(201, event)
 

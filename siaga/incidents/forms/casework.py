@@ -122,19 +122,31 @@ class TimelineEventForm(forms.Form):
     observables = forms.MultipleChoiceField(
         label=_("Observables"), required=False, widget=forms.SelectMultiple(attrs={"size": 4})
     )
+    evidence = forms.MultipleChoiceField(
+        label=_("Evidence"), required=False, widget=forms.SelectMultiple(attrs={"size": 4})
+    )
     visibility = forms.ChoiceField(
         label=_("Visibility"), choices=Visibility.choices, initial=Visibility.INTERNAL
     )
 
-    def __init__(self, *args: Any, observables: list[Any], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, observables: list[Any], evidence: list[Any] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._observables = {str(o.pk): o for o in observables}
         self.fields["observables"].choices = [  # type: ignore[attr-defined]
             (str(o.pk), str(o)) for o in observables
         ]
+        self._evidence = {str(e.pk): e for e in evidence or []}
+        self.fields["evidence"].choices = [  # type: ignore[attr-defined]
+            (str(e.pk), f"{e.safe_name} (SHA-256 {e.sha256[:12]}…)") for e in evidence or []
+        ]
 
     def clean_observables(self) -> list[Any]:
         return [self._observables[pk] for pk in self.cleaned_data["observables"]]
+
+    def clean_evidence(self) -> list[Any]:
+        return [self._evidence[pk] for pk in self.cleaned_data["evidence"]]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -141,6 +141,9 @@ class TimelineEvent(TimeStampedModel, RestrictedModel):
     observables = models.ManyToManyField(
         Observable, blank=True, related_name="timeline_events", verbose_name=_("observables")
     )
+    evidence = models.ManyToManyField(
+        "evidence.Evidence", blank=True, related_name="timeline_events", verbose_name=_("evidence")
+    )
     visibility = models.CharField(
         _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.INTERNAL
     )

@@ -142,7 +142,7 @@ def public_report(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def report_list(request: HttpRequest) -> HttpResponse:
-    filters = ReportFilterForm(request.GET)
+    filters = ReportFilterForm(request.GET, user=request.user)
     reports = filters.apply(
         Report.objects.restrict(request.user, "view").select_related("organization", "incident")
     ).order_by("-created_at", "-pk")

@@ -140,7 +140,11 @@ def _work_forms(
         or ObservableForm(auto_id="id_observable_%s"),
         "paste_form": bound.get("paste_form") or PasteObservablesForm(auto_id="id_paste_%s"),
         "timeline_form": bound.get("timeline_form")
-        or TimelineEventForm(observables=observables, auto_id="id_timeline_%s"),
+        or TimelineEventForm(
+            observables=observables,
+            evidence=list(actions.linkable_evidence(incident)),
+            auto_id="id_timeline_%s",
+        ),
         "link_form": bound.get("link_form") or LinkForm(auto_id="id_link_%s"),
         "merge_form": bound.get("merge_form") or MergeForm(auto_id="id_merge_%s"),
     }
@@ -323,7 +327,12 @@ def observable_correlations(request: HttpRequest, pk: int) -> HttpResponse:
 def timeline_add(request: HttpRequest, pk: int) -> HttpResponse:
     incident = _incident_to_work_on(request, pk)
     observables = list(incident.observables.all())
-    form = TimelineEventForm(request.POST, observables=observables, auto_id="id_timeline_%s")
+    form = TimelineEventForm(
+        request.POST,
+        observables=observables,
+        evidence=list(actions.linkable_evidence(incident)),
+        auto_id="id_timeline_%s",
+    )
     if form.is_valid():
         try:
             actions.check_add_timeline_event(request.user, incident, form.cleaned_data)
