@@ -291,6 +291,24 @@ def _record_custody(
     )
 
 
+def do_transfer_to_incident(source: Incident, target: Incident, *, actor: Any) -> int:
+    """Move the evidence of a duplicate incident to the incident it was merged into.
+
+    Each move is written to the file's chain of custody (which incident held it, which holds it
+    now); the caller holds both incidents' locks. Returns how many files moved.
+    """
+    moved = 0
+    for evidence in Evidence.objects.filter(incident=source).order_by("pk"):
+        Evidence.objects.filter(pk=evidence.pk).update(incident=target)
+        note = _("Moved from %(source)s to %(target)s (merge).") % {
+            "source": source.reference,
+            "target": target.reference,
+        }
+        _record_custody(evidence, CustodyAction.TRANSFERRED, actor, note=note)
+        moved += 1
+    return moved
+
+
 # --- Reading and verifying -----------------------------------------------------------------------
 
 

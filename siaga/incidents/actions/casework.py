@@ -669,6 +669,7 @@ def check_merge(user: Any, duplicate: Incident, into_id: int, note: str = "") ->
         if into.status == IncidentStatus.CLOSED:
             raise ValidationError({"into": _("Merge into an open incident.")})
         snapshot = _move_everything(duplicate, into)
+        snapshot["evidence"] = _move_evidence(duplicate, into, user)
         IncidentMerge.objects.create(
             into=into,
             merged_reference=duplicate.reference,
@@ -679,6 +680,13 @@ def check_merge(user: Any, duplicate: Incident, into_id: int, note: str = "") ->
         )
         _close_as_merged(user, duplicate, into, note)
     return into
+
+
+def _move_evidence(duplicate: Incident, into: Incident, user: Any) -> int:
+    # Imported here: the evidence app builds on incidents, not the other way round.
+    from siaga.evidence.actions import do_transfer_to_incident
+
+    return do_transfer_to_incident(duplicate, into, actor=user)
 
 
 def _move_everything(duplicate: Incident, into: Incident) -> dict[str, Any]:
