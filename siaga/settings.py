@@ -79,6 +79,10 @@ INSTALLED_APPS = [
     "siaga.notifications",
     "siaga.evidence",
     "siaga.integrations.mailintake",
+    "siaga.sharing",
+    "siaga.intel",
+    "siaga.stix",
+    "siaga.taxii",
 ]
 
 MIDDLEWARE = [

@@ -66,6 +66,14 @@ _EVERYONE: dict[str, set[Scope]] = {
     "legalclock.view": {ORG},
     "comment.view": {ORG},
     "timelineevent.view": {ORG},
+    # Threat intelligence: every row is filtered by TLP, distribution and sharing group
+    # (``siaga.sharing.visibility``), so "all" here means "all that is shared with you".
+    "sharinggroup.view": {ORG},
+    "indicator.view": {ALL},
+    "sighting.view": {ALL},
+    "sighting.add": {ORG},
+    "stixobject.view": {ALL},
+    "collection.view": {ALL},
     # Notifications: each person keeps their own preferences.
     "notificationpreference.view": {OWN},
     "notificationpreference.change": {OWN},
@@ -106,6 +114,20 @@ _CERT_DESK: dict[str, set[Scope]] = {
     "legalclock.view": {ALL},
     "legalclock.change": {ALL},
     "delivery.view": {ALL},
+    # The intelligence desk: indicators, imports and exports, sharing groups, TAXII collections.
+    "sharinggroup.view": {ALL},
+    "sharinggroup.add": {ALL},
+    "sharinggroup.change": {ALL},
+    "indicator.add": {ALL},
+    "indicator.change": {ORG},
+    "indicator.delete": {ORG},
+    "indicator.export": {ALL},
+    "sighting.change": {ORG},
+    "stixobject.add": {ALL},
+    "stixobject.delete": {ORG},
+    "stixobject.export": {ALL},
+    "collection.add": {ALL},
+    "collection.change": {ALL},
 }
 
 PERMISSIONS: dict[str, dict[str, set[Scope]]] = {
@@ -164,6 +186,14 @@ PERMISSIONS: dict[str, dict[str, set[Scope]]] = {
         "report.add": {ORG},
         # On incidents shared with its agency (the comment itself is always shared).
         "comment.add": {ORG},
+        # Agencies share intelligence with each other and the sector.
+        "indicator.add": {ORG},
+        "indicator.change": {ORG},
+        "indicator.delete": {ORG},
+        "indicator.export": {ALL},
+        "stixobject.add": {ORG},
+        "stixobject.delete": {ORG},
+        "stixobject.export": {ALL},
     },
     Role.CONSTITUENT_ADMIN: {
         "report.add": {ORG},
@@ -189,6 +219,12 @@ PERMISSIONS: dict[str, dict[str, set[Scope]]] = {
         "organization.change": {ORG},
         "membership.add": {ORG},
         "membership.change": {ORG},
+        # A hospital shares what it sees and exports what is shared with it.
+        "indicator.add": {ORG},
+        "indicator.change": {ORG},
+        "indicator.export": {ALL},
+        "stixobject.add": {ORG},
+        "stixobject.export": {ALL},
     },
     Role.CONSTITUENT_REPORTER: {
         "report.add": {ORG},
@@ -217,6 +253,7 @@ PERMISSIONS: dict[str, dict[str, set[Scope]]] = {
         "audit.view": {ALL},
         "auditentry.view": {ALL},
         "audit.export": {ALL},
+        "sharinggroup.view": {ALL},
     },
 }
 

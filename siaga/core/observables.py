@@ -11,6 +11,7 @@ Incidents use this now; the intelligence store (correlation, STIX) reuses the sa
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import re
 import unicodedata
@@ -249,3 +250,9 @@ def guess_type(value: str) -> str | None:
             continue
         return kind
     return None
+
+
+def value_key(kind: str, canonical_value: str) -> str:
+    """A fixed-length key of an observable already in canonical form, for exact lookups and
+    correlation across tables (SHA-256 of ``type:value``, hex). Values of any length index well."""
+    return hashlib.sha256(f"{kind}:{canonical_value}".encode()).hexdigest()

@@ -3,6 +3,9 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# TLP lives with the other sharing labels; the incident code imports it from here too.
+from siaga.sharing.choices import TLP as TLP
+
 
 class Channel(models.TextChoices):
     WEB = "web", _("Web form (signed in)")
@@ -54,16 +57,6 @@ class Priority(models.TextChoices):
     P2 = "P2", _("P2 — high")
     P3 = "P3", _("P3 — medium")
     P4 = "P4", _("P4 — low")
-
-
-class TLP(models.TextChoices):
-    """Traffic Light Protocol 2.0; the labels are the official label text."""
-
-    CLEAR = "clear", "TLP:CLEAR"
-    GREEN = "green", "TLP:GREEN"
-    AMBER = "amber", "TLP:AMBER"
-    AMBER_STRICT = "amber+strict", "TLP:AMBER+STRICT"
-    RED = "red", "TLP:RED"
 
 
 class PAP(models.TextChoices):

@@ -1,0 +1,58 @@
+"""TAXII 2.1 collections: each is one cell of the sharing rule (distribution, sharing group, TLP),
+so what a collection holds is the STIX objects with exactly those labels, and who may read or
+write it follows from the same rule as everywhere else (``siaga.sharing.visibility``)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from siaga.core.models import RestrictedModel, TimeStampedModel
+from siaga.sharing.choices import TLP, Distribution
+
+
+class Collection(TimeStampedModel, RestrictedModel):
+    """A TAXII collection over the STIX objects labelled (distribution, sharing group, TLP)."""
+
+    uuid = models.UUIDField(_("TAXII id"), default=uuid.uuid4, unique=True, editable=False)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    alias = models.SlugField(_("alias"), max_length=100, unique=True, null=True, blank=True)
+    distribution = models.CharField(_("distribution"), max_length=16, choices=Distribution.choices)
+    sharing_group = models.ForeignKey(
+        "sharing.SharingGroup",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="taxii_collections",
+        verbose_name=_("sharing group"),
+    )
+    tlp = models.CharField(_("TLP"), max_length=16, choices=TLP.choices)
+    # The organization whose objects a distribution=organization collection holds.
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organization"),
+    )
+    writable = models.BooleanField(_("members may add objects"), default=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("TAXII collection")
+        verbose_name_plural = _("TAXII collections")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["distribution", "sharing_group", "tlp", "organization"],
+                name="taxii_collection_cell_once",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
