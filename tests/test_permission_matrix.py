@@ -9,8 +9,6 @@ sent to the sign-in page (web) or get 401 (API).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from unittest import mock
 
@@ -42,67 +40,31 @@ from siaga.notifications.actions import check_create_webhook
 from siaga.notifications.models import Delivery
 from siaga.organizations.actions import do_invite
 from siaga.organizations.models import Invitation, Membership
+from tests.matrix_base import (
+    ALL,
+    ANONYMOUS,
+    CERT_STAFF,
+    CHANGES_ANALYSTS_JOB,
+    EVERYONE_SIGNED_IN,
+    HOSPITAL_DESK,
+    IN_AN_ORGANIZATION,
+    LOOKS_UP_OWNERS,
+    MANAGES_HOSPITAL,
+    MANAGES_HOSPITAL_WEBHOOKS,
+    READS_AUDIT,
+    REPORTERS,
+    SEES_ANALYSTS_JOB,
+    SEES_HOSPITAL,
+    SEES_HOSPITAL_DELIVERIES,
+    SEES_HOSPITAL_INCIDENT,
+    SEES_HOSPITAL_MEMBERS,
+    Operation,
+    Page,
+    World,
+)
+from tests.matrix_rows import ROW_MODULES
 
 pytestmark = pytest.mark.django_db
-
-EVERYONE_SIGNED_IN = frozenset(Personas.NAMES)
-ANONYMOUS = "anonymous"
-ALL = EVERYONE_SIGNED_IN | {ANONYMOUS}
-CERT_STAFF = frozenset({"cert_admin", "cert_lead", "cert_analyst"})
-SEES_HOSPITAL = CERT_STAFF | {
-    "coord_member",
-    "constituent_admin",
-    "constituent_reporter",
-    "auditor",
-}
-SEES_HOSPITAL_MEMBERS = CERT_STAFF | {"auditor", "constituent_admin", "constituent_reporter"}
-MANAGES_HOSPITAL = frozenset({"cert_admin", "constituent_admin"})
-SEES_ANALYSTS_JOB = frozenset({"cert_admin", "cert_lead", "cert_analyst", "auditor"})
-CHANGES_ANALYSTS_JOB = frozenset({"cert_admin", "cert_analyst"})
-READS_AUDIT = frozenset({"cert_admin", "auditor"})
-IN_AN_ORGANIZATION = EVERYONE_SIGNED_IN - {"outsider"}
-HOSPITAL_DESK = CERT_STAFF | {"constituent_admin"}  # the CERT, and the hospital's own admin
-SEES_HOSPITAL_INCIDENT = CERT_STAFF | {"auditor", "constituent_admin", "constituent_reporter"}
-REPORTERS = CERT_STAFF | {
-    "coord_member",
-    "constituent_admin",
-    "constituent_reporter",
-    "other_reporter",
-}
-MANAGES_HOSPITAL_WEBHOOKS = frozenset({"cert_admin", "constituent_admin"})
-SEES_HOSPITAL_DELIVERIES = CERT_STAFF | {"auditor", "constituent_admin"}
-LOOKS_UP_OWNERS = CERT_STAFF | {"coord_member"}
-
-
-@dataclass
-class World:
-    personas: Personas
-    hospital_id: int
-    reporter_membership_id: int
-    reporter_id: int
-    invitation_id: int
-    queued_job_id: int
-    failed_job_id: int
-    reporter_token_id: int
-    audit_entry_id: int
-    contact_id: int
-    asset_id: int
-    pending_asset_id: int
-    item_id: int
-    report_id: int
-    incident_id: int
-    other_incident_id: int
-    third_incident_id: int
-    third_reference: str
-    task_id: int
-    observable_id: int
-    link_id: int
-    clock_id: int
-    saved_filter_id: int
-    evidence_id: int
-    webhook_id: int
-    delivery_id: int
-    analyst_id: int
 
 
 @pytest.fixture
@@ -133,10 +95,18 @@ def world(personas: Personas) -> World:
         **incident_rows(personas),
         **notification_rows(personas),
         analyst_id=personas.cert_analyst.pk,
+        extra=extra_rows(personas),
     )
 
 
-def registry_rows(personas: Personas) -> dict[str, int]:
+def extra_rows(personas: Personas) -> dict[str, Any]:
+    rows: dict[str, Any] = {}
+    for module in ROW_MODULES:
+        rows.update(module.rows(personas))
+    return rows
+
+
+def registry_rows(personas: Personas) -> dict[str, Any]:
     hospital, admin = personas.orgs.hospital, personas.cert_admin
     contact = check_create_contact(
         admin, hospital, {"name": "Dr. Sari", "role": "security_officer", "email": "sari@h.example"}
@@ -191,7 +161,7 @@ def incident_rows(personas: Personas) -> dict[str, Any]:
     }
 
 
-def notification_rows(personas: Personas) -> dict[str, int]:
+def notification_rows(personas: Personas) -> dict[str, Any]:
     hospital = personas.orgs.hospital
     webhook, _secret = check_create_webhook(
         personas.constituent_admin,
@@ -209,17 +179,6 @@ def notification_rows(personas: Personas) -> dict[str, int]:
 
 
 # --- Web pages -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Page:
-    name: str
-    allowed: frozenset[str]
-    method: str = "get"
-    args: Callable[[World], list[Any]] = lambda w: []
-    data: dict[str, Any] | Callable[[World], dict[str, Any]] | None = None
-    public: bool = False  # anonymous visitors may use it
-    signs_out: bool = False  # ends at the sign-in page on purpose
 
 
 PAGES = [
@@ -473,6 +432,8 @@ PAGES = [
     Page("notifications:delivery-detail", SEES_HOSPITAL_DELIVERIES, args=lambda w: [w.delivery_id]),
 ]
 
+PAGES += [page for module in ROW_MODULES for page in module.PAGES]
+
 # URL names that are not pages of their own.
 NOT_PAGES = {"api:api-root", "api:not-found"}
 
@@ -531,18 +492,6 @@ def test_every_page_is_in_the_matrix() -> None:
 
 
 # --- API operations --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Operation:
-    method: str
-    path: str  # as in the OpenAPI document
-    allowed: frozenset[str]
-    params: Callable[[World], dict[str, Any]] = lambda w: {}
-    body: dict[str, Any] | Callable[[World], dict[str, Any]] | None = None
-    empty_for: frozenset[str] = frozenset()  # may list, but none of the rows are theirs to see
-    query: str = ""  # appended to the path, e.g. "?value=192.0.2.1"
-    form: dict[str, Any] | None = None  # a multipart body (file uploads) instead of JSON
 
 
 OPERATIONS = [
@@ -1008,6 +957,9 @@ OPERATIONS = [
         "get", "/api/v1/deliveries/{id}", SEES_HOSPITAL_DELIVERIES, lambda w: {"id": w.delivery_id}
     ),
 ]
+
+
+OPERATIONS += [op for module in ROW_MODULES for op in module.OPERATIONS]
 
 
 @pytest.mark.parametrize("persona", sorted(ALL))

@@ -1,0 +1,8 @@
+"""Rows of the permission matrix, one module per app: each has ``rows(personas)`` (the objects its
+pages act on, returned by name into ``World.extra``), ``PAGES`` and ``OPERATIONS``."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+ROW_MODULES: list[ModuleType] = []
