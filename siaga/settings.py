@@ -83,6 +83,10 @@ INSTALLED_APPS = [
     "siaga.intel",
     "siaga.stix",
     "siaga.taxii",
+    "siaga.warninglists",
+    "siaga.correlation",
+    "siaga.attack",
+    "siaga.integrations.misp",
 ]
 
 MIDDLEWARE = [

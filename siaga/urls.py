@@ -19,6 +19,14 @@ urlpatterns = [
     path("evidence/", include("siaga.evidence.urls")),
     path("jobs/", include("siaga.jobs.urls")),
     path("audit/", include("siaga.audit.urls")),
+    path("sharing/", include("siaga.sharing.urls")),
+    path("intel/", include("siaga.intel.urls")),
+    path("stix/", include("siaga.stix.urls")),
+    path("taxii2/", include("siaga.taxii.urls")),
+    path("warninglists/", include("siaga.warninglists.urls")),
+    path("correlation/", include("siaga.correlation.urls")),
+    path("attack/", include("siaga.attack.urls")),
+    path("misp/", include("siaga.integrations.misp.urls")),
     path("", include("siaga.core.urls")),
 ]
 

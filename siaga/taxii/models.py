@@ -39,6 +39,7 @@ class Collection(TimeStampedModel, RestrictedModel):
         related_name="+",
         verbose_name=_("organization"),
     )
+    cell = models.CharField(_("cell"), max_length=120, unique=True, editable=False)
     writable = models.BooleanField(_("members may add objects"), default=True)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -46,13 +47,14 @@ class Collection(TimeStampedModel, RestrictedModel):
         ordering = ["title"]
         verbose_name = _("TAXII collection")
         verbose_name_plural = _("TAXII collections")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["distribution", "sharing_group", "tlp", "organization"],
-                name="taxii_collection_cell_once",
-                nulls_distinct=False,
-            )
-        ]
+        # One collection per cell: enforced by ``cell`` (``distribution:group:organization:tlp``).
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.cell = ":".join(
+            str(part or "-")
+            for part in (self.distribution, self.sharing_group_id, self.organization_id, self.tlp)
+        )
+        super().save(*args, **kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,5 @@
+"""API of the attack app."""
+
+from ninja import Router
+
+router = Router(tags=["attack"])

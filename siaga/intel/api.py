@@ -1,0 +1,5 @@
+"""API of the intel app."""
+
+from ninja import Router
+
+router = Router(tags=["intel"])

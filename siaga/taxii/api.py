@@ -1,0 +1,5 @@
+"""API of the taxii app."""
+
+from ninja import Router
+
+router = Router(tags=["taxii"])

@@ -1,0 +1,5 @@
+"""API of the warninglists app."""
+
+from ninja import Router
+
+router = Router(tags=["warninglists"])
