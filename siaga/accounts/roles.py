@@ -74,6 +74,7 @@ _EVERYONE: dict[str, set[Scope]] = {
     "sighting.add": {ORG},
     "stixobject.view": {ALL},
     "collection.view": {ALL},
+    "warninglist.view": {ALL},
     # Notifications: each person keeps their own preferences.
     "notificationpreference.view": {OWN},
     "notificationpreference.change": {OWN},
@@ -128,6 +129,11 @@ _CERT_DESK: dict[str, set[Scope]] = {
     "stixobject.export": {ALL},
     "collection.add": {ALL},
     "collection.change": {ALL},
+    "warninglist.add": {ALL},
+    "warninglist.change": {ALL},
+    "mispfeed.view": {ALL},
+    "mispfeed.add": {ALL},
+    "mispfeed.change": {ALL},
 }
 
 PERMISSIONS: dict[str, dict[str, set[Scope]]] = {
