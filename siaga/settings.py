@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "siaga.correlation",
     "siaga.attack",
     "siaga.integrations.misp",
+    "siaga.integrations.taxiiclient",
 ]
 
 MIDDLEWARE = [
@@ -206,6 +207,11 @@ CELERY_BEAT_SCHEDULE = {
     "deliver-due-notifications": {
         "task": "siaga.notifications.tasks.deliver_due_notifications",
         "schedule": 30.0,
+    },
+    # Pulls from and pushes to remote TAXII collections, each at its own interval.
+    "sync-remote-taxii-collections": {
+        "task": "siaga.integrations.taxiiclient.tasks.sync_remote_collections",
+        "schedule": 300.0,
     },
 }
 # A running job that has not reported progress for this long is taken to be on a dead worker.

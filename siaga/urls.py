@@ -27,6 +27,7 @@ urlpatterns = [
     path("correlation/", include("siaga.correlation.urls")),
     path("attack/", include("siaga.attack.urls")),
     path("misp/", include("siaga.integrations.misp.urls")),
+    path("taxii-remotes/", include("siaga.integrations.taxiiclient.urls")),
     path("", include("siaga.core.urls")),
 ]
 

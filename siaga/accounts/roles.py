@@ -136,9 +136,18 @@ _CERT_DESK: dict[str, set[Scope]] = {
     "mispfeed.change": {ALL},
 }
 
+# Remote TAXII servers hold partners' credentials: the CERT's administrators and leads manage them.
+_TAXII_REMOTES: dict[str, set[Scope]] = {
+    "remotecollection.view": {ALL},
+    "remotecollection.add": {ALL},
+    "remotecollection.change": {ALL},
+    "remotecollection.delete": {ALL},
+}
+
 PERMISSIONS: dict[str, dict[str, set[Scope]]] = {
     Role.CERT_ADMIN: {
         **_CERT_DESK,
+        **_TAXII_REMOTES,
         "webhook.view": {ALL},
         "webhook.add": {ALL},
         "webhook.change": {ALL},
@@ -164,6 +173,7 @@ PERMISSIONS: dict[str, dict[str, set[Scope]]] = {
     },
     Role.CERT_LEAD: {
         **_CERT_DESK,
+        **_TAXII_REMOTES,
         "organization.view": {ALL},
         "membership.view": {ALL},
         "user.view": {ALL},

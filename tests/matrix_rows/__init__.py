@@ -5,4 +5,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-ROW_MODULES: list[ModuleType] = []
+from tests.matrix_rows import taxiiclient
+
+ROW_MODULES: list[ModuleType] = [taxiiclient]
