@@ -18,6 +18,8 @@ AREAS = [
     ("clocks", _("Legal clocks"), "incidents:clocks"),
     ("constituents", _("Constituents"), "constituents:list"),
     ("intelligence", _("Intelligence"), None),
+    ("sharing", _("Sharing groups"), "sharing:group-list"),
+    ("attack", _("ATT&CK techniques"), "attack:technique-list"),
     ("feeds", _("Feeds"), None),
     ("advisories", _("Advisories"), None),
     ("vulnerabilities", _("Vulnerabilities"), None),

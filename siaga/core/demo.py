@@ -100,6 +100,8 @@ def load_domain_demos(organizations: dict[str, Organization]) -> None:
     """Each domain app's own demo rows: registry first, then the reports and incidents on it."""
     from siaga.constituents.demo import load_constituent_demo
     from siaga.incidents.demo import load_incident_demo
+    from siaga.sharing.demo import seed_sharing_groups
 
     load_constituent_demo(organizations)
+    seed_sharing_groups()  # after the registry: a hospital's province decides its group
     load_incident_demo()

@@ -5,6 +5,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from tests.matrix_rows import taxiiclient
+from tests.matrix_rows import attack, sharing, taxiiclient
 
-ROW_MODULES: list[ModuleType] = [taxiiclient]
+ROW_MODULES: list[ModuleType] = [sharing, attack, taxiiclient]

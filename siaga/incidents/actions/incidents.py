@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from siaga.accounts.models import User
 from siaga.accounts.roles import CERT_STAFF_ROLES, principal_for
+from siaga.attack.validation import validate_technique_ids
 from siaga.audit.actions import record_export
 from siaga.constituents.models import InventoryItem
 from siaga.incidents.actions.deadlines import (
@@ -59,6 +60,7 @@ INCIDENT_FIELDS = (
     "detected_at",
     "personal_data_description",
     "handling_actions",
+    "attack_techniques",
 )
 RELATION_FIELDS = ("affected_constituents", "shared_with", "affected_systems")
 
@@ -118,6 +120,8 @@ def _split(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[Any]]]:
     if refused:
         raise ValidationError({name: _("This field cannot be set here.") for name in refused})
     fields = {name: value for name, value in data.items() if name in INCIDENT_FIELDS}
+    if "attack_techniques" in fields:
+        fields["attack_techniques"] = _technique_ids(fields["attack_techniques"])
     relations: dict[str, list[Any]] = {}
     if "affected_systems" in data:
         relations["affected_systems"] = _inventory_items(data["affected_systems"] or [])
@@ -130,6 +134,13 @@ def _split(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[Any]]]:
             data["shared_with"] or [], "shared_with", constituents_only=False
         )
     return fields, relations
+
+
+def _technique_ids(ids: Any) -> list[str]:
+    try:
+        return validate_technique_ids(ids or [])
+    except ValidationError as exc:
+        raise ValidationError({"attack_techniques": exc.messages}) from None
 
 
 def _record_status(

@@ -231,6 +231,7 @@ class IncidentOut(IncidentSummary):
     affected_constituents: list[OrganizationRef]
     affected_systems: list[AffectedSystemOut]
     shared_with: list[OrganizationRef]
+    attack_techniques: list[str] = Field(description="MITRE ATT&CK technique ids.")
     reports: list[IncidentRef]
     status_changes: list[StatusChangeOut]
     detected_at: datetime | None
@@ -294,6 +295,11 @@ class IncidentIn(Schema):
         default_factory=list, description="Inventory items of the affected constituents."
     )
     shared_with_ids: list[int] = Field(default_factory=list)
+    attack_techniques: list[Text] = Field(
+        default_factory=list,
+        max_length=100,
+        description="MITRE ATT&CK technique ids (T1566.001), each one loaded on this server.",
+    )
 
 
 class IncidentPatch(Schema):
@@ -319,6 +325,7 @@ class IncidentPatch(Schema):
     affected_constituent_ids: list[int] = optional()
     affected_system_ids: list[int] = optional()
     shared_with_ids: list[int] = optional()
+    attack_techniques: list[Text] = optional(max_length=100)
 
 
 class IncidentFilter(Schema):

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from siaga.attack.forms import TechniqueIdsField
 from siaga.constituents.models import InventoryItem
 from siaga.core.forms import FastSelect, FastSelectMultiple
 from siaga.incidents.actions import INCIDENT_FIELDS, cert_staff_users, reporting_organizations
@@ -156,6 +157,7 @@ def system_label(item: InventoryItem) -> str:
 
 
 class IncidentForm(forms.ModelForm):
+    attack_techniques = TechniqueIdsField()
     health_tags = forms.MultipleChoiceField(
         label=_("Health-sector tags"),
         required=False,

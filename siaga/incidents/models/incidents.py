@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from siaga.attack.validation import check_technique_ids
 from siaga.core.models import RestrictedModel, TimeStampedModel
 from siaga.incidents.choices import (
     PAP,
@@ -94,6 +95,10 @@ class Incident(TimeStampedModel, RestrictedModel):
         related_name="incidents",
         verbose_name=_("affected systems"),
         help_text=_("Systems and devices of the affected constituents' inventories."),
+    )
+    # MITRE ATT&CK technique ids (T1566.001), checked against the loaded techniques.
+    attack_techniques = models.JSONField(
+        _("ATT&CK techniques"), default=list, blank=True, validators=[check_technique_ids]
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
