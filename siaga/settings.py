@@ -417,6 +417,10 @@ SIAGA_IMAP_PASSWORD = env_str("SIAGA_IMAP_PASSWORD", "")
 SIAGA_IMAP_FOLDER = env_str("SIAGA_IMAP_FOLDER", "INBOX")
 SIAGA_IMAP_SSL = env_bool("SIAGA_IMAP_SSL", True)
 
+# --- Threat intelligence -------------------------------------------------------------------------------
+# Folders of MISP-format warninglists (*/list.json) that `siaga load_warninglists` loads.
+SIAGA_WARNINGLIST_DIRS = env_list("SIAGA_WARNINGLIST_DIRS", [])
+
 # --- Security headers ----------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

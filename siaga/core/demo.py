@@ -105,3 +105,12 @@ def load_domain_demos(organizations: dict[str, Organization]) -> None:
     load_constituent_demo(organizations)
     seed_sharing_groups()  # after the registry: a hospital's province decides its group
     load_incident_demo()
+    load_shared_reference_data()
+
+
+def load_shared_reference_data() -> None:
+    """Public reference data from ../shared/data when the checkout has it (a user's clone has not):
+    the MISP warninglists."""
+    from siaga.warninglists.demo import load_shared_warninglists
+
+    load_shared_warninglists()

@@ -5,6 +5,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from tests.matrix_rows import attack, sharing, taxiiclient
+from tests.matrix_rows import attack, sharing, taxiiclient, warninglists
 
-ROW_MODULES: list[ModuleType] = [sharing, attack, taxiiclient]
+ROW_MODULES: list[ModuleType] = [sharing, attack, warninglists, taxiiclient]
