@@ -420,6 +420,24 @@ SIAGA_IMAP_SSL = env_bool("SIAGA_IMAP_SSL", True)
 # --- Threat intelligence -------------------------------------------------------------------------------
 # Folders of MISP-format warninglists (*/list.json) that `siaga load_warninglists` loads.
 SIAGA_WARNINGLIST_DIRS = env_list("SIAGA_WARNINGLIST_DIRS", [])
+# The largest request body other than file uploads (bulk indicator lists, MISP events, STIX
+# bundles posted to the API); larger ones get 413 and go through the upload pages or the CLI.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("SIAGA_MAX_REQUEST_MB", 10, minimum=1) * 1024 * 1024
+# The TAXII 2.1 server at /taxii2/: the largest POST body, the largest page, what discovery says.
+SIAGA_TAXII_MAX_CONTENT_LENGTH = env_int(
+    "SIAGA_TAXII_MAX_CONTENT_LENGTH", 10 * 1024 * 1024, minimum=1024
+)
+SIAGA_TAXII_MAX_PAGE_SIZE = env_int("SIAGA_TAXII_MAX_PAGE_SIZE", 1000, minimum=1)
+SIAGA_TAXII_TITLE = env_str("SIAGA_TAXII_TITLE", "Siaga TAXII server")
+SIAGA_TAXII_CONTACT = env_str("SIAGA_TAXII_CONTACT", "")
+# STIX imports: bundles up to these sizes import at once, larger uploads run as a background job
+# (files kept in SIAGA_STIX_UPLOAD_DIR until imported).
+SIAGA_STIX_SYNC_MAX_BYTES = env_int("SIAGA_STIX_SYNC_MAX_MB", 10, minimum=1) * 1024 * 1024
+SIAGA_STIX_SYNC_MAX_OBJECTS = env_int("SIAGA_STIX_SYNC_MAX_OBJECTS", 20000, minimum=1)
+SIAGA_STIX_UPLOAD_MAX_MB = env_int("SIAGA_STIX_UPLOAD_MAX_MB", 1024, minimum=1)
+SIAGA_STIX_UPLOAD_DIR = Path(
+    env_str("SIAGA_STIX_UPLOAD_DIR", str(DATA_DIR / ("test-stix" if TESTING else "stix-uploads")))
+).resolve()
 
 # --- Security headers ----------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -22,7 +22,7 @@ from typing import Annotated, Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db.models import QuerySet
@@ -230,6 +230,12 @@ def install_problem_handlers(api: NinjaAPI) -> None:
         slug = "permission-denied" if exc.status_code == 403 else "http-error"
         return problem_response(exc.status_code, slug, exc.message)
 
+    def on_too_big(request: HttpRequest, exc: Any) -> HttpResponse:
+        detail = gettext("The request body is larger than %(mb)d MB; send it in parts.") % {
+            "mb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+        }
+        return problem_response(413, "too-large", detail)
+
     def on_unexpected(request: HttpRequest, exc: Any) -> HttpResponse:
         logger.exception("API error on %s %s", request.method, request.path)
         return problem_response(
@@ -241,6 +247,7 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(PermissionDenied, on_permission_denied)
     api.add_exception_handler(Http404, on_not_found)
     api.add_exception_handler(HttpError, on_http_error)
+    api.add_exception_handler(RequestDataTooBig, on_too_big)
     api.add_exception_handler(Exception, on_unexpected)
 
 

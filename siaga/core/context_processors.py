@@ -17,9 +17,7 @@ AREAS = [
     ("reports", _("Reports"), "incidents:report-list"),
     ("clocks", _("Legal clocks"), "incidents:clocks"),
     ("constituents", _("Constituents"), "constituents:list"),
-    ("intelligence", _("Intelligence"), None),
-    ("sharing", _("Sharing groups"), "sharing:group-list"),
-    ("attack", _("ATT&CK techniques"), "attack:technique-list"),
+    ("intelligence", _("Intelligence"), "intel:indicator-list"),
     ("feeds", _("Feeds"), None),
     ("advisories", _("Advisories"), None),
     ("vulnerabilities", _("Vulnerabilities"), None),
@@ -45,4 +43,32 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         context["can_lookup_owners"] = principal.has_perm("networkasset.lookup")
         context["can_view_webhooks"] = principal.has_perm("webhook.view")
         context["can_view_deliveries"] = principal.has_perm("delivery.view")
+        context["intel_nav"] = intel_navigation(principal)
     return context
+
+
+def intel_navigation(principal: Any) -> list[tuple[str, Any, str]]:
+    """The pages of the intelligence area this user may open: (slug, label, URL)."""
+    pages = [
+        ("indicators", _("Indicators"), "intel:indicator-list", "indicator.view"),
+        ("stix", _("STIX store"), "stix:object-list", "stixobject.view"),
+        ("stix-import", _("Import STIX"), "stix:import", "stixobject.add"),
+        ("stix-export", _("Export STIX"), "stix:export", "indicator.export"),
+        ("misp-import", _("Import from MISP"), "misp:import", "indicator.add"),
+        ("misp-feeds", _("MISP feeds"), "misp:feed-list", "mispfeed.view"),
+        ("taxii", _("TAXII collections"), "taxii:collection-list", "collection.view"),
+        (
+            "taxii-remotes",
+            _("Remote TAXII collections"),
+            "taxiiclient:remote-list",
+            "remotecollection.view",
+        ),
+        ("sharing", _("Sharing groups"), "sharing:group-list", "sharinggroup.view"),
+        ("warninglists", _("Warninglists"), "warninglists:list", "warninglist.view"),
+        ("attack", _("ATT&CK techniques"), "attack:technique-list", None),
+    ]
+    return [
+        (slug, label, reverse(url_name))
+        for slug, label, url_name, permission in pages
+        if permission is None or principal.has_perm(permission)
+    ]

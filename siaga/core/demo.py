@@ -101,9 +101,11 @@ def load_domain_demos(organizations: dict[str, Organization]) -> None:
     from siaga.constituents.demo import load_constituent_demo
     from siaga.incidents.demo import load_incident_demo
     from siaga.sharing.demo import seed_sharing_groups
+    from siaga.taxii.demo import seed_collections
 
     load_constituent_demo(organizations)
     seed_sharing_groups()  # after the registry: a hospital's province decides its group
+    seed_collections()  # one TAXII collection per sharing group, plus public and community
     load_incident_demo()
     load_shared_reference_data()
 

@@ -10,6 +10,13 @@ from django.http import HttpRequest, HttpResponse
 from siaga.audit.context import AuditContext, set_context
 
 
+def is_api_path(path: str) -> bool:
+    """The JSON API and the TAXII protocol (not the TAXII collection pages under /manage/)."""
+    if path.startswith("/taxii2/"):
+        return not path.startswith("/taxii2/manage/")
+    return path.startswith("/api/")
+
+
 def client_ip(request: HttpRequest) -> str | None:
     # REMOTE_ADDR only: behind a reverse proxy, configure it to set REMOTE_ADDR (see README) rather
     # than trusting a forwarded header any client can forge.
@@ -27,7 +34,7 @@ class RequestContextMiddleware:
             AuditContext(
                 # Resolved when an entry is written: authentication runs later in the chain.
                 actor=lambda: getattr(request, "user", None),
-                via="api" if request.path.startswith("/api/") else "web",
+                via="api" if is_api_path(request.path) else "web",
                 ip_address=client_ip(request),
                 user_agent=request.headers.get("User-Agent", "")[:300],
                 request_id=request_id,

@@ -66,6 +66,13 @@ class Indicator(TimeStampedModel, Shareable):
     def stix_id(self) -> str:
         return f"indicator--{self.uuid}"
 
+    @property
+    def current_score(self) -> float:
+        """The confidence decayed by age since last seen (``siaga.intel.decay``), 0 to 100."""
+        from siaga.intel.decay import score
+
+        return score(self, timezone.now())
+
 
 class Sighting(TimeStampedModel, Shareable):
     """An organization saw an indicator: where, when, how often, or that it was a false positive."""

@@ -5,6 +5,26 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from tests.matrix_rows import attack, sharing, taxiiclient, warninglists
+from tests.matrix_rows import (
+    attack,
+    intel,
+    misp,
+    sharing,
+    stix,
+    stix_export,
+    taxii,
+    taxiiclient,
+    warninglists,
+)
 
-ROW_MODULES: list[ModuleType] = [sharing, attack, warninglists, taxiiclient]
+ROW_MODULES: list[ModuleType] = [
+    sharing,
+    intel,
+    attack,
+    warninglists,
+    stix,
+    stix_export,
+    taxii,
+    misp,
+    taxiiclient,
+]

@@ -318,6 +318,7 @@ def _render_incident(
     can_assign = principal.has_perm("incident.assign")
     record_sensitive_view(incident)  # TLP:RED: every view is recorded
     context = {
+        "can_export_stix": principal.has_perm("incident.export"),
         "incident": incident,
         "affected": incident.affected_constituents.order_by("name"),
         "shared_with": incident.shared_with.order_by("name"),
