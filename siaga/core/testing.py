@@ -187,8 +187,10 @@ def make_token(user: User, scope: str = "read_write", **extra: Any) -> str:
 
 
 def api_client_for(user: User, scope: str = "read_write") -> Client:
-    """A client that sends a bearer token of the given scope with every request."""
-    return Client(HTTP_AUTHORIZATION=f"Bearer {make_token(user, scope)}")
+    """A client that sends a bearer token of the given scope with every request, asking for
+    English answers like the rest of the suite (a token client that asks for nothing gets the
+    default language, Indonesian)."""
+    return Client(HTTP_AUTHORIZATION=f"Bearer {make_token(user, scope)}", HTTP_ACCEPT_LANGUAGE="en")
 
 
 # --- Real Celery workers for tests ---------------------------------------------------------------------

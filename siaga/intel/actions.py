@@ -38,6 +38,7 @@ from siaga.intel.models import Indicator, Sighting
 from siaga.organizations.models import Organization
 from siaga.sharing.choices import TLP, Distribution
 from siaga.sharing.models import validate_sharing
+from siaga.stix.publish import publish_after_commit, revoke
 from siaga.warninglists.matching import check_many
 
 CHUNK_SIZE = 1000
@@ -286,6 +287,7 @@ def do_upsert_indicators(
             chunk = inputs[start : start + CHUNK_SIZE]
             rows = _validated_rows(chunk, start, now, result)
             _write_chunk(rows, labels, now, result, recipients)
+        publish_after_commit(indicator_ids=sorted(set(result.ids.values())))
         if audit_summary and (result.created or result.updated):
             do_record_event(
                 AuditAction.CREATE,
@@ -642,6 +644,7 @@ def check_change_indicator(user: Any, indicator: Indicator, data: dict[str, Any]
             _set_recipients(locked, list(data["recipients"] or []))
         elif locked.tlp != TLP.RED and locked.recipients.exists():
             locked.recipients.clear()
+        publish_after_commit(indicator_ids=[locked.pk])
     return locked
 
 
@@ -700,8 +703,11 @@ def do_delete_indicator(indicator: Indicator) -> None:
     with transaction.atomic():
         for sighting in list(indicator.sightings.all()):
             sighting.delete()  # one by one, so each is in the audit trail
+        stix_id = indicator.stix_id
         indicator.delete()
         forget_correlation([pk])
+        # Partners who pulled it over TAXII get a revoked version rather than silence.
+        transaction.on_commit(lambda: revoke([stix_id]))
 
 
 # --- Sightings ------------------------------------------------------------------------------------
@@ -745,6 +751,7 @@ def check_add_sighting(user: Any, indicator: Indicator, data: dict[str, Any]) ->
         if labels["tlp"] == TLP.RED and labels["recipients"]:
             sighting.recipients.set(labels["recipients"])
         _bump(locked, sighting, disable_alerting)
+        publish_after_commit(indicator_ids=[locked.pk], sighting_ids=[sighting.pk])
     return sighting
 
 

@@ -90,9 +90,32 @@ def publish_everything() -> dict[str, int]:
 def publish_indicators_on_commit(indicator_ids: Iterable[int]) -> None:
     """The hook for code that changed indicators in a transaction (``do_upsert_indicators``):
     publish them once the change is committed, never a version that was rolled back."""
-    ids = list(indicator_ids)
-    if ids:
-        transaction.on_commit(lambda: publish_indicators(ids))
+    publish_after_commit(indicator_ids=indicator_ids)
+
+
+# A change this small is published in the request that made it, so a partner polling TAXII sees
+# it at once; a larger one (an import) goes to a worker rather than holding the request.
+INLINE_PUBLISH_MAX = 500
+
+
+def publish_after_commit(
+    *, indicator_ids: Iterable[int] = (), sighting_ids: Iterable[int] = ()
+) -> None:
+    """Publish these indicators and sightings once the current transaction commits."""
+    indicators, sightings = list(indicator_ids), list(sighting_ids)
+    if not indicators and not sightings:
+        return
+
+    def publish() -> None:
+        if len(indicators) + len(sightings) <= INLINE_PUBLISH_MAX:
+            publish_indicators(indicators)
+            publish_sightings(sightings)
+            return
+        from siaga.stix.tasks import publish_in_background
+
+        publish_in_background.delay(indicators, sightings)
+
+    transaction.on_commit(publish)
 
 
 def _indicator_object(indicator: Indicator) -> dict[str, Any] | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from celery import shared_task
 from django.utils.translation import gettext_lazy as _
 
 from siaga.jobs.registry import job_kind
@@ -55,3 +56,14 @@ def import_stix_job(context: JobContext) -> dict[str, Any]:
     )
     path.unlink(missing_ok=True)
     return result.as_dict()
+
+
+@shared_task(name="siaga.stix.tasks.publish_in_background")
+def publish_in_background(indicator_ids: list[int], sighting_ids: list[int]) -> dict[str, int]:
+    """Publish a large change (an import's indicators) into the STIX store, off the request."""
+    from siaga.stix.publish import publish_indicators, publish_sightings
+
+    return {
+        "indicators": publish_indicators(indicator_ids),
+        "sightings": publish_sightings(sighting_ids),
+    }

@@ -79,7 +79,10 @@ def test_api_reports_refused_objects_with_207_and_unreadable_bundles_with_400(
     assert partly.status_code == 207
     assert partly.json()["failures"][0]["index"] == 1
     broken = client.post(
-        imports_url(), b'{"type": "bundle", "objects": [', content_type="application/json"
+        imports_url(),
+        b'{"type": "bundle", "objects": [',
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",  # a token client without this gets Indonesian, the default
     )
     assert broken.status_code == 400
     assert "not valid JSON" in broken.json()["failures"][0]["message"]
