@@ -423,6 +423,8 @@ SIAGA_WARNINGLIST_DIRS = env_list("SIAGA_WARNINGLIST_DIRS", [])
 # The largest request body other than file uploads (bulk indicator lists, MISP events, STIX
 # bundles posted to the API); larger ones get 413 and go through the upload pages or the CLI.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("SIAGA_MAX_REQUEST_MB", 10, minimum=1) * 1024 * 1024
+# Occurrences of one value kept for correlation; beyond this a value is only counted.
+SIAGA_CORRELATION_MAX_PER_VALUE = env_int("SIAGA_CORRELATION_MAX_PER_VALUE", 1000, minimum=1)
 # The TAXII 2.1 server at /taxii2/: the largest POST body, the largest page, what discovery says.
 SIAGA_TAXII_MAX_CONTENT_LENGTH = env_int(
     "SIAGA_TAXII_MAX_CONTENT_LENGTH", 10 * 1024 * 1024, minimum=1024

@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+"""URLs of the correlation app (namespace ``correlation``)."""
+
+from django.urls import path
+
+from siaga.correlation import views
 
 app_name = "correlation"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.value, name="value"),
+]

@@ -7,6 +7,7 @@ from types import ModuleType
 
 from tests.matrix_rows import (
     attack,
+    correlation,
     intel,
     misp,
     sharing,
@@ -26,5 +27,6 @@ ROW_MODULES: list[ModuleType] = [
     stix_export,
     taxii,
     misp,
+    correlation,
     taxiiclient,
 ]

@@ -29,6 +29,8 @@ from django.utils.translation import gettext as _
 
 from siaga.accounts.roles import principal_for
 from siaga.core.observables import ObservableType, guess_type, normalize
+from siaga.correlation.actions import Occurrence, forget_occurrences, record_occurrences
+from siaga.correlation.choices import OccurrenceKind
 from siaga.incidents.actions.incidents import cert_staff_users
 from siaga.incidents.choices import ClosureReason, IncidentStatus
 from siaga.incidents.models import (
@@ -221,6 +223,7 @@ def check_add_observable(
     try:
         with transaction.atomic():
             observable.save()
+            _correlate([observable])
     except IntegrityError:  # the same value added at the same moment by someone else
         raise already from None
     return observable
@@ -258,6 +261,7 @@ def check_add_pasted_observables(
     with transaction.atomic():
         for number, line in lines:
             _add_pasted_line(user, incident, number, line, type, result)
+        _correlate(result.added)
     return result
 
 
@@ -291,7 +295,15 @@ def access_observable(user: Any, pk: int) -> Observable:
 def check_delete_observable(user: Any, observable: Observable) -> None:
     _check_workable(user, observable.incident)
     with transaction.atomic():
+        forget_occurrences(OccurrenceKind.OBSERVABLE, [observable.pk])
         observable.delete()
+
+
+def _correlate(observables: list[Observable]) -> None:
+    """Link new observables to every other holder of their values (siaga.correlation)."""
+    record_occurrences(
+        OccurrenceKind.OBSERVABLE, [Occurrence(o.type, o.value, o.pk) for o in observables]
+    )
 
 
 def _correlatable_incidents(user: Any) -> QuerySet[Incident]:
@@ -703,6 +715,9 @@ def _move_everything(duplicate: Incident, into: Incident) -> dict[str, Any]:
     }
     duplicate.reports.update(incident=into)
     Observable.objects.filter(pk__in=[o.pk for o in moved_observables]).update(incident=into)
+    # The values left behind are already on ``into``: the merged incident no longer holds them.
+    left_behind = duplicate.observables.values_list("pk", flat=True)
+    forget_occurrences(OccurrenceKind.OBSERVABLE, list(left_behind))
     offset = into.tasks.count()
     for task in duplicate.tasks.order_by("position", "pk"):
         Task.objects.filter(pk=task.pk).update(incident=into, position=offset + task.position)
