@@ -80,7 +80,13 @@ def test_a_reporter_may_not_start_jobs(personas, held_in_queue):
     [
         (
             "cert_admin",
-            ["audit.verify", "incidents.scan_deadlines", "mail.collect", "system.smoke"],
+            [
+                "audit.verify",
+                "incidents.scan_deadlines",
+                "mail.collect",
+                "system.smoke",
+                "taxii.sync",
+            ],
         ),
         ("cert_analyst", ["incidents.scan_deadlines", "mail.collect", "system.smoke"]),
         ("auditor", ["audit.verify"]),
