@@ -18,20 +18,17 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import threading
-import time
-import uuid
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
 from siaga.constituents.choices import REGISTERED_STATUSES, AssetKind
 from siaga.constituents.netvalues import MAX_ASN, normalize_domain
+from siaga.core.snapshots import ProcessSnapshot
 
 VERSION_KEY = "siaga:registry-version"
 CHECK_EVERY_SECONDS = 1.0
@@ -240,51 +237,25 @@ def build_index() -> OwnershipIndex:
     return OwnershipIndex(AssetRecord(*row) for row in rows.iterator(chunk_size=5000))
 
 
-class _Snapshot:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.index: OwnershipIndex | None = None
-        self.version: str | None = None
-        self.checked_at = float("-inf")
-
-
-_snapshot = _Snapshot()
-_clock = time.monotonic  # tests step it forward
+SNAPSHOT: ProcessSnapshot[OwnershipIndex] = ProcessSnapshot(
+    VERSION_KEY, lambda: build_index(), CHECK_EVERY_SECONDS
+)
 
 
 def registry_version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        # Nobody bumped it since the cache was emptied: start a fresh one every process agrees on.
-        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(VERSION_KEY) or ""
-    return str(version)
+    return SNAPSHOT.version()
 
 
 def bump_registry_version() -> None:
     """Tell every process that the registry changed (call after commit)."""
-    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-    _snapshot.checked_at = float("-inf")  # this process notices at once
+    SNAPSHOT.bump()
 
 
 def current_index() -> OwnershipIndex:
     """This process's snapshot, rebuilt when another process (or this one) changed the registry."""
-    now = _clock()
-    index = _snapshot.index
-    if index is not None and now - _snapshot.checked_at < CHECK_EVERY_SECONDS:
-        return index
-    with _snapshot.lock:
-        version = registry_version()
-        if _snapshot.index is None or version != _snapshot.version:
-            _snapshot.index = build_index()
-            _snapshot.version = version
-        _snapshot.checked_at = now
-        return _snapshot.index
+    return SNAPSHOT.current()
 
 
 def forget_index() -> None:
     """Drop this process's snapshot (tests, after the database was swapped)."""
-    with _snapshot.lock:
-        _snapshot.index = None
-        _snapshot.version = None
-        _snapshot.checked_at = float("-inf")
+    SNAPSHOT.forget()

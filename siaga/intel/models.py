@@ -4,6 +4,7 @@ the sightings that organizations report of them."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -74,8 +75,21 @@ class Indicator(TimeStampedModel, Shareable):
         return score(self, timezone.now())
 
 
+def _sighting_restrict_extra(queryset: Any, principal: Any, action: str) -> Any:
+    # A sighting is seen only by who may see both it and its indicator: a sighting shared more
+    # widely than its indicator must not reveal the indicator's value.
+    from siaga.sharing.visibility import audience_for_principal, visible_q
+
+    audience = audience_for_principal(principal)
+    return queryset.filter(
+        visible_q(audience, Sighting) & visible_q(audience, Indicator, prefix="indicator__")
+    )
+
+
 class Sighting(TimeStampedModel, Shareable):
     """An organization saw an indicator: where, when, how often, or that it was a false positive."""
+
+    restrict_extra = staticmethod(_sighting_restrict_extra)
 
     uuid = models.UUIDField(_("UUID"), default=uuid.uuid4, unique=True, editable=False)
     indicator = models.ForeignKey(

@@ -27,17 +27,13 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
-import threading
-import time
-import uuid
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.core.cache import cache
-
 from siaga.core.observables import ObservableType
+from siaga.core.snapshots import ProcessSnapshot
 from siaga.warninglists.choices import ListType, observable_types_for
 from siaga.warninglists.loader import host_key, regex_body
 
@@ -349,54 +345,28 @@ def _enabled_lists() -> dict[int, tuple[str, str, list[str]]]:
     }
 
 
-class _Snapshot:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.index: WarninglistIndex | None = None
-        self.version: str | None = None
-        self.checked_at = float("-inf")
-
-
-_snapshot = _Snapshot()
-_clock = time.monotonic  # tests step it forward
+SNAPSHOT: ProcessSnapshot[WarninglistIndex] = ProcessSnapshot(
+    VERSION_KEY, lambda: build_index(), CHECK_EVERY_SECONDS
+)
 
 
 def lists_version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        # Nobody bumped it since the cache was emptied: start one every process agrees on.
-        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(VERSION_KEY) or ""
-    return str(version)
+    return SNAPSHOT.version()
 
 
 def bump_version() -> None:
     """Tell every process that the lists changed (call after commit)."""
-    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-    _snapshot.checked_at = float("-inf")  # this process notices at once
+    SNAPSHOT.bump()
 
 
 def current_index() -> WarninglistIndex:
     """This process's index, rebuilt when any process changed the lists."""
-    now = _clock()
-    index = _snapshot.index
-    if index is not None and now - _snapshot.checked_at < CHECK_EVERY_SECONDS:
-        return index
-    with _snapshot.lock:
-        version = lists_version()
-        if _snapshot.index is None or version != _snapshot.version:
-            _snapshot.index = build_index()
-            _snapshot.version = version
-        _snapshot.checked_at = now
-        return _snapshot.index
+    return SNAPSHOT.current()
 
 
 def forget_index() -> None:
     """Drop this process's index (tests, after the database was swapped)."""
-    with _snapshot.lock:
-        _snapshot.index = None
-        _snapshot.version = None
-        _snapshot.checked_at = float("-inf")
+    SNAPSHOT.forget()
 
 
 def check(kind: str, value: str) -> list[str]:

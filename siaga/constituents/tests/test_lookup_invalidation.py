@@ -1,6 +1,7 @@
 """current_index(): one snapshot per process, rebuilt after the registry changes (checked each second)."""
 
 import pytest
+from django.core.cache import cache
 
 from siaga.constituents import actions, lookup
 from siaga.constituents.choices import AssetStatus
@@ -28,11 +29,11 @@ def test_an_approval_is_seen_at_once_in_this_process(personas, django_capture_on
 def test_another_process_notices_within_a_second(personas, monkeypatch):
     hospital = personas.orgs.hospital
     now = [1000.0]
-    monkeypatch.setattr(lookup, "_clock", lambda: now[0])
+    monkeypatch.setattr(lookup.SNAPSHOT, "clock", lambda: now[0])
     assert owner_ids("AS64500") == []
     make_asset(hospital, "asn", "AS64500")
     # What another process's commit does: a new version in the shared cache, nothing local.
-    lookup.cache.set(lookup.VERSION_KEY, "changed-elsewhere", timeout=None)
+    cache.set(lookup.VERSION_KEY, "changed-elsewhere", timeout=None)
     now[0] += 0.5
     assert owner_ids("AS64500") == []  # within the second: the snapshot is trusted
     now[0] += 0.6
@@ -44,8 +45,8 @@ def test_the_snapshot_is_reused_while_nothing_changed(
 ):
     make_asset(personas.orgs.hospital, "domain", "rsud.example")
     first = lookup.current_index()
-    now = [lookup._clock() + 5]
-    monkeypatch.setattr(lookup, "_clock", lambda: now[0])
+    now = [lookup.SNAPSHOT.clock() + 5]
+    monkeypatch.setattr(lookup.SNAPSHOT, "clock", lambda: now[0])
     with django_assert_num_queries(0):
         assert lookup.current_index() is first
 

@@ -226,3 +226,30 @@ def test_bulk_add_with_a_chosen_type_reports_bad_lines(client: Any, personas: An
     )
     (problem,) = response.context["problems"]
     assert problem.line == 2 and "IPv4" in problem.message
+
+
+def test_a_sighting_shared_wider_than_its_indicator_does_not_reveal_it(
+    personas: Any,
+) -> None:
+    from siaga.core.observables import value_key
+    from siaga.intel.models import Indicator, Sighting
+    from siaga.sharing.choices import TLP, Distribution
+
+    hidden = Indicator.objects.create(
+        type="domain",
+        value="hidden.example",
+        value_key=value_key("domain", "hidden.example"),
+        tlp=TLP.AMBER,
+        distribution=Distribution.ORGANIZATION,
+        organization=personas.orgs.hospital,
+    )
+    # Written around the actions, as a careless importer might: a community-wide sighting.
+    Sighting.objects.create(
+        indicator=hidden,
+        organization=personas.orgs.hospital,
+        tlp=TLP.GREEN,
+        distribution=Distribution.CONSTITUENTS,
+    )
+    assert Sighting.objects.restrict(personas.constituent_reporter, "view").count() == 1
+    assert not Sighting.objects.restrict(personas.other_reporter, "view").exists()
+    assert not Sighting.objects.restrict(personas.cert_analyst, "view").exists()

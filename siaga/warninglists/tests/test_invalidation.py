@@ -34,7 +34,7 @@ def test_disabled_lists_do_not_match(personas, django_capture_on_commit_callback
 
 def test_another_process_change_is_seen_after_the_check_interval(monkeypatch):
     now = [1000.0]
-    monkeypatch.setattr(matching, "_clock", lambda: now[0])
+    monkeypatch.setattr(matching.SNAPSHOT, "clock", lambda: now[0])
     assert matching.check("ip", "10.1.1.1") == []
     # Another process loads a list and bumps the shared version; this process's bump is not run.
     load_warninglist(make_list(name="Nets", type="cidr", values=["10.0.0.0/8"]))
