@@ -51,7 +51,7 @@ def intel_navigation(principal: Any) -> list[tuple[str, Any, str]]:
     """The pages of the intelligence area this user may open: (slug, label, URL)."""
     pages = [
         ("indicators", _("Indicators"), "intel:indicator-list", "indicator.view"),
-        ("stix", _("STIX store"), "stix:object-list", "stixobject.view"),
+        ("stix", _("STIX objects"), "stix:object-list", "stixobject.view"),
         ("stix-import", _("Import STIX"), "stix:import", "stixobject.add"),
         ("stix-export", _("Export STIX"), "stix:export", "indicator.export"),
         ("misp-import", _("Import from MISP"), "misp:import", "indicator.add"),
