@@ -43,6 +43,8 @@ DOCUMENTED_PROBLEMS = [
     ("401", "Unauthorized", "No valid token or session, or the session owes its second factor."),
     ("403", "Forbidden", "A permission is missing, the token is read-only, or CSRF failed."),
     ("404", "NotFound", "No such object, or none that you may see."),
+    ("413", "TooLarge", "The body is larger than the server accepts (`SIAGA_MAX_REQUEST_MB`)."),
+    ("415", "UnsupportedMediaType", "The body's content type is not one the operation reads."),
     ("422", "ValidationFailed", "Invalid parameters or body; `errors` names each field."),
     ("429", "TooManyRequests", "The rate limit was reached; `Retry-After` says for how long."),
     ("500", "ServerError", "An unexpected error, logged on the server."),
@@ -86,7 +88,9 @@ def add_problem_responses(schema: dict[str, Any]) -> None:
             if operation.get("parameters") or operation.get("requestBody"):
                 statuses.add("422")
             if operation.get("requestBody"):
-                statuses.add("400")
+                statuses |= {"400", "413"}
+            # An operation names further problems it answers with in its openapi_extra.
+            statuses |= set(operation.pop("x-siaga-problems", []))
             for status, name, _description in DOCUMENTED_PROBLEMS:
                 if status in statuses:
                     ref = {"$ref": f"#/components/responses/{name}"}

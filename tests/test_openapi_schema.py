@@ -60,3 +60,28 @@ def test_problems_are_documented_as_problem_json(document):
     problem = document["components"]["schemas"]["Problem"]
     assert set(problem["required"]) == {"type", "title", "status", "detail"}
     assert "Retry-After" in document["components"]["responses"]["TooManyRequests"]["headers"]
+
+
+def test_no_two_api_schemas_share_a_name(document):
+    """The OpenAPI components are keyed by class name: two different schemas with one name would
+    silently describe one of them wrongly. Same-named classes must describe the same thing."""
+    from ninja import Schema
+
+    import siaga.api  # noqa: F401  (every router, so every schema class, is imported)
+
+    def all_subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from all_subclasses(sub)
+
+    by_name: dict[str, dict[str, object]] = {}
+    clashes = []
+    for schema in all_subclasses(Schema):
+        if not schema.__module__.startswith("siaga."):
+            continue
+        shape = schema.model_json_schema()
+        shape.pop("description", None)
+        seen = by_name.setdefault(schema.__name__, shape)
+        if seen != shape:
+            clashes.append(f"{schema.__name__} ({schema.__module__})")
+    assert not clashes, f"different API schemas with the same name: {clashes}"

@@ -152,7 +152,9 @@ def test_the_api_follows_the_table(shared: Shared, persona: str) -> None:
     client = api_client_for(shared.personas.by_name(persona))
     listing = client.get("/api/v1/indicators", {"limit": 100})
     seen = (
-        {item["value"] for item in listing.json()["results"]} if listing.status_code == 200 else set()
+        {item["value"] for item in listing.json()["results"]}
+        if listing.status_code == 200
+        else set()
     )
     assert seen == shared.expected(persona)
     for case, indicator in shared.indicators.items():

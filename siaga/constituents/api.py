@@ -26,6 +26,7 @@ from siaga.constituents.models import (
     NetworkAsset,
 )
 from siaga.core.apitools import ObjectId, Page, PageParams, Text, optional
+from siaga.organizations.api import OrganizationBrief
 from siaga.organizations.choices import ConstituentType
 
 router = Router(tags=["constituents"])
@@ -34,11 +35,6 @@ MAX_RECORDS = 2_147_483_647
 
 
 # --- Schemas ------------------------------------------------------------------------------------
-
-
-class OrganizationRef(Schema):
-    id: int
-    name: str
 
 
 class UserRef(Schema):
@@ -112,7 +108,7 @@ class ProfilePatch(Schema):
 
 class ContactOut(Schema):
     id: int
-    organization: OrganizationRef
+    organization: OrganizationBrief
     name: str
     role: ContactRole
     email: str
@@ -150,7 +146,7 @@ class ContactPatch(Schema):
 
 class OverlapOut(Schema):
     id: int
-    organization: OrganizationRef
+    organization: OrganizationBrief
     kind: AssetKind
     value: str
     status: AssetStatus
@@ -158,7 +154,7 @@ class OverlapOut(Schema):
 
 class AssetOut(Schema):
     id: int
-    organization: OrganizationRef
+    organization: OrganizationBrief
     kind: AssetKind
     value: str
     status: AssetStatus
@@ -210,7 +206,7 @@ class ReviewIn(Schema):
 
 class InventoryOut(Schema):
     id: int
-    organization: OrganizationRef
+    organization: OrganizationBrief
     kind: InventoryKind
     name: str
     vendor: str

@@ -27,6 +27,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http.multipartparser import MultiPartParserError
 from django.urls import URLPattern, re_path
 from django.utils.encoding import force_str
 from django.utils.http import urlencode
@@ -236,6 +237,13 @@ def install_problem_handlers(api: NinjaAPI) -> None:
         }
         return problem_response(413, "too-large", detail)
 
+    def on_unreadable_form(request: HttpRequest, exc: Any) -> HttpResponse:
+        return problem_response(
+            400,
+            "bad-request",
+            gettext("The multipart body cannot be read: %(error)s") % {"error": exc},
+        )
+
     def on_unexpected(request: HttpRequest, exc: Any) -> HttpResponse:
         logger.exception("API error on %s %s", request.method, request.path)
         return problem_response(
@@ -248,6 +256,7 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(Http404, on_not_found)
     api.add_exception_handler(HttpError, on_http_error)
     api.add_exception_handler(RequestDataTooBig, on_too_big)
+    api.add_exception_handler(MultiPartParserError, on_unreadable_form)
     api.add_exception_handler(Exception, on_unexpected)
 
 

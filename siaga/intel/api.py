@@ -15,7 +15,7 @@ from ninja.pagination import paginate
 from pydantic import ConfigDict, Field
 
 from siaga.accounts.roles import principal_for
-from siaga.core.apitools import ObjectId, Page, Text, Timestamp, optional
+from siaga.core.apitools import MAX_ID, ObjectId, Page, Text, Timestamp, optional
 from siaga.core.observables import MAX_VALUE_LENGTH, ObservableType
 from siaga.intel.actions import (
     MAX_BULK_ITEMS,
@@ -30,6 +30,7 @@ from siaga.intel.actions import (
 from siaga.intel.choices import SourceKind
 from siaga.intel.filters import filter_indicators
 from siaga.intel.models import Indicator, Sighting
+from siaga.organizations.api import OrganizationBrief
 from siaga.organizations.models import Organization
 from siaga.sharing.choices import TLP, Distribution
 from siaga.sharing.forms import possible_recipients, shareable_groups
@@ -43,11 +44,6 @@ ClientSource = Literal["manual", "feed", "incident"]
 # --- Schemas --------------------------------------------------------------------------------------
 
 
-class OrganizationRef(Schema):
-    id: int
-    name: str
-
-
 class IndicatorOut(Schema):
     id: int
     uuid: str
@@ -58,7 +54,7 @@ class IndicatorOut(Schema):
     distribution: Distribution
     sharing_group_id: int | None
     recipient_ids: list[int] = Field(description="TLP:RED: the people it is addressed to.")
-    organization: OrganizationRef = Field(description="The source organization.")
+    organization: OrganizationBrief = Field(description="The source organization.")
     source_kind: SourceKind
     source_ref: str
     description: str
@@ -101,7 +97,9 @@ class SharingIn(Schema):
     )
     tlp: TLP = TLP.AMBER
     distribution: Distribution = Distribution.ORGANIZATION
-    sharing_group_id: int | None = Field(None, ge=1, description="With distribution=sharing_group.")
+    sharing_group_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="With distribution=sharing_group."
+    )
     recipient_ids: list[int] = Field(
         default_factory=list, max_length=500, description="TLP:RED: the people to address."
     )
@@ -145,7 +143,7 @@ class IndicatorPatch(Schema):
     alerting: bool = optional()
     tlp: TLP = optional()
     distribution: Distribution = optional()
-    sharing_group_id: int | None = Field(None, ge=1)
+    sharing_group_id: int | None = Field(None, ge=1, le=MAX_ID)
     recipient_ids: list[int] = optional(max_length=500)
 
 
@@ -154,7 +152,7 @@ class IndicatorFilter(Schema):
     value: Text = optional(max_length=MAX_VALUE_LENGTH, description="Matched after normalization.")
     value_match: Literal["exact", "contains"] = optional(description="Default: exact.")
     tlp: TLP = optional()
-    organization_id: int = optional(ge=1, description="The source organization.")
+    organization_id: int = optional(ge=1, le=MAX_ID, description="The source organization.")
     source_kind: SourceKind = optional()
     tag: Text = optional(max_length=100)
     technique: Text = optional(max_length=20, description="An ATT&CK technique id, e.g. T1566.")
@@ -162,7 +160,7 @@ class IndicatorFilter(Schema):
     alerting: bool = optional()
     seen_since: date = optional(description="Last seen on or after this day.")
     seen_until: date = optional(description="First seen on or before this day.")
-    sharing_group_id: int = optional(ge=1)
+    sharing_group_id: int = optional(ge=1, le=MAX_ID)
     active: bool = optional(description="Only indicators whose current score is above threshold.")
 
     def as_filters(self) -> dict[str, Any]:
@@ -176,7 +174,7 @@ class SightingOut(Schema):
     id: int
     uuid: str
     indicator_id: int
-    organization: OrganizationRef
+    organization: OrganizationBrief
     first_seen: datetime
     last_seen: datetime
     count: int
@@ -196,7 +194,9 @@ class SightingOut(Schema):
 class SightingIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    organization_id: int | None = Field(None, ge=1, description="Yours, if you have several.")
+    organization_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Yours, if you have several."
+    )
     first_seen: Timestamp | None = None
     last_seen: Timestamp | None = Field(None, description="Default: now.")
     count: int = Field(1, ge=1, le=10**9)
@@ -208,7 +208,7 @@ class SightingIn(Schema):
     note: Text = Field("", max_length=5000)
     tlp: TLP | None = Field(None, description="Default: the indicator's labels.")
     distribution: Distribution | None = None
-    sharing_group_id: int | None = Field(None, ge=1)
+    sharing_group_id: int | None = Field(None, ge=1, le=MAX_ID)
     recipient_ids: list[int] = Field(default_factory=list, max_length=500)
 
 
@@ -230,7 +230,7 @@ class BulkItem(Schema):
     source_ref: Text = Field("", max_length=200)
 
 
-class BulkIn(SharingIn):
+class IndicatorBulkIn(SharingIn):
     model_config = ConfigDict(extra="forbid")
 
     source_kind: ClientSource = "manual"
@@ -243,7 +243,7 @@ class BulkProblem(Schema):
     message: str
 
 
-class BulkOut(Schema):
+class IndicatorBulkOut(Schema):
     created: int
     updated: int = Field(description="Items merged into indicators your organization had.")
     problems: list[BulkProblem]
@@ -351,11 +351,11 @@ def create_indicator(request: HttpRequest, payload: IndicatorIn) -> Any:
 
 @router.post(
     "/indicators/bulk",
-    response={200: BulkOut, 207: BulkOut},
+    response={200: IndicatorBulkOut, 207: IndicatorBulkOut},
     operation_id="indicators_bulk",
     summary="Add many indicators",
 )
-def bulk_indicators(request: HttpRequest, payload: BulkIn) -> Any:
+def bulk_indicators(request: HttpRequest, payload: IndicatorBulkIn) -> Any:
     """Up to 10,000 items with the same labels. Valid items are saved even when others are not:
     the answer is 200 when all were, 207 with one problem per refused item otherwise."""
     inputs = [

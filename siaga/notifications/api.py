@@ -12,7 +12,7 @@ from pydantic import ConfigDict, Field
 
 from siaga.accounts.roles import principal_for
 from siaga.audit.actions import record_sensitive_view
-from siaga.core.apitools import ObjectId, Page, Text, optional
+from siaga.core.apitools import MAX_ID, ObjectId, Page, Text, optional
 from siaga.notifications import actions
 from siaga.notifications.choices import DeliveryChannel, DeliveryStatus
 from siaga.notifications.models import Delivery, Webhook
@@ -71,7 +71,9 @@ class WebhookCreated(WebhookOut):
 class WebhookIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    organization: int = Field(ge=1, description="Id of the organization that owns the webhook.")
+    organization: int = Field(
+        ge=1, le=MAX_ID, description="Id of the organization that owns the webhook."
+    )
     name: Text = Field(min_length=1, max_length=100)
     url: Text = Field(min_length=1, max_length=500, description="An https:// address.")
     event_kinds: EventKinds = Field(min_length=1, max_length=50)

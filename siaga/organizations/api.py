@@ -36,6 +36,13 @@ class OrganizationRef(Schema):
     kind: OrganizationKind
 
 
+class OrganizationBrief(Schema):
+    """An organization named in another object: its id and name."""
+
+    id: int
+    name: str
+
+
 class RoleInOrganization(Schema):
     """One of a user's memberships, as seen from the user."""
 

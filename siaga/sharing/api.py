@@ -13,7 +13,8 @@ from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import ConfigDict, Field
 
-from siaga.core.apitools import ObjectId, Page, Text, optional
+from siaga.core.apitools import MAX_ID, ObjectId, Page, Text, optional
+from siaga.organizations.api import OrganizationBrief
 from siaga.sharing import actions
 from siaga.sharing.models import SharingGroup
 
@@ -22,13 +23,8 @@ router = Router(tags=["sharing"])
 MAX_INITIAL_MEMBERS = 1000
 
 
-class OrganizationRef(Schema):
-    id: int
-    name: str
-
-
-class MemberOut(Schema):
-    organization: OrganizationRef
+class SharingGroupMemberOut(Schema):
+    organization: OrganizationBrief
     added_at: datetime = Field(description="When the organization joined.")
 
 
@@ -37,7 +33,7 @@ class SharingGroupOut(Schema):
     uuid: UUID
     name: str
     description: str
-    owner: OrganizationRef
+    owner: OrganizationBrief
     is_active: bool
     member_count: int
     created_at: datetime
@@ -45,7 +41,7 @@ class SharingGroupOut(Schema):
 
 
 class SharingGroupDetailOut(SharingGroupOut):
-    members: list[MemberOut]
+    members: list[SharingGroupMemberOut]
     may_manage: bool = Field(description="Whether you may change the group and its members.")
 
     @staticmethod
@@ -75,9 +71,9 @@ class SharingGroupIn(Schema):
     name: Text = Field(min_length=1, max_length=200)
     description: Text = Field("", max_length=5000)
     owner_id: int | None = Field(
-        None, ge=1, description="The owner CERT; default: your own CERT organization."
+        None, ge=1, le=MAX_ID, description="The owner CERT; default: your own CERT organization."
     )
-    member_ids: list[Annotated[int, Field(ge=1)]] = Field(
+    member_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
         default_factory=list,
         max_length=MAX_INITIAL_MEMBERS,
         description="The first members; the owner is always one.",
@@ -95,7 +91,7 @@ class SharingGroupPatch(Schema):
 class MemberIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    organization_id: int = Field(ge=1)
+    organization_id: int = Field(ge=1, le=MAX_ID)
 
 
 def _check_may_manage(request: HttpRequest, group: SharingGroup) -> None:

@@ -5,13 +5,19 @@ bounded memory: ``BATCH_SIZE`` objects are checked (``siaga.stix.validation``), 
 (``siaga.stix.tlp``) and written at a time. Each object is re-serialized once with ``orjson``
 into ``raw``, keeping every custom property.
 
-Writing a batch: on PostgreSQL the rows are copied into a temporary table and moved with
-``INSERT ... ON CONFLICT DO NOTHING RETURNING``, so a version already stored (a re-import) is a
-duplicate and never an error, even with two imports at once; elsewhere (SQLite, whose writers are
-serialized) the stored versions are looked up and the new ones bulk-created. Then ``is_latest``
-is recomputed in SQL for the batch's ids (the newest version wins, whatever the arrival order),
-references to objects not stored yet are kept as ``PendingReference`` rows, and those pointing at
-the batch's objects are resolved.
+Reading a file, parsing and checking run in a reader thread a few chunks ahead of the writer
+(``_read_ahead``), so the next batch is being read while the database stores the last one; the
+thread touches neither the database nor the result.
+
+Writing a batch: on PostgreSQL the rows are copied (COPY text, built in one pass) into a
+temporary table and moved with ``INSERT ... ON CONFLICT DO NOTHING RETURNING``, so a version
+already stored (a re-import) is a duplicate and never an error, even with two imports at once;
+elsewhere (SQLite, whose writers are serialized) the stored versions are looked up and the new
+ones bulk-created. Then ``is_latest`` is recomputed in SQL for the ids that now have more than
+one version (the newest wins, whatever the arrival order), references to objects not stored yet
+are kept as ``PendingReference`` rows, and those pointing at the batch's objects are resolved.
+A batch that commits on its own does not wait for its WAL flush (``_prepare_transaction``).
+Figures: ``benchmarks/bench_stix_import.py``.
 
 A problem with one object never stops the import: the object is reported (index in the bundle,
 id, the property at fault) and the rest go on. A file that stops being JSON half-way keeps the
@@ -24,9 +30,11 @@ import io
 import json
 import logging
 import os
+import queue
+import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO, Any
@@ -37,7 +45,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, reset_queries, transaction
 from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from siaga.accounts.models import User
@@ -199,14 +207,24 @@ class _Importer:
 
     # --- one object ---------------------------------------------------------------------------
     def add(self, index: int, obj: Any) -> None:
+        self.accept(self.prepare(index, obj))
+
+    def prepare(self, index: int, obj: Any) -> _Row | ObjectProblem:
+        """Check, label and serialize one object. Touches neither the database nor the result,
+        so a reader thread can run it while the previous batch is being written."""
         try:
             checked = check_object(obj)
-            row = self._row(index, obj, checked)
+            return self._row(index, obj, checked)
         except StixProblem as problem:
             stix_id = obj.get("id") if isinstance(obj, dict) else None
-            self.result.report(index, stix_id if isinstance(stix_id, str) else None, str(problem))
+            return ObjectProblem(index, stix_id if isinstance(stix_id, str) else None, str(problem))
+
+    def accept(self, prepared: _Row | ObjectProblem) -> None:
+        """Report a refused object, or queue a row and write the batch once it is full."""
+        if isinstance(prepared, ObjectProblem):
+            self.result.report(prepared.index, prepared.stix_id, prepared.message)
             return
-        self.batch.append(row)
+        self.batch.append(prepared)
         if len(self.batch) >= BATCH_SIZE:
             self.flush()
 
@@ -249,8 +267,8 @@ class _Importer:
         if not rows:
             return
         rows = self._drop_repeats(rows)
+        commits_alone = not connection.in_atomic_block
         with transaction.atomic():
-            # One lookup per batch: which of its ids and of the ids it refers to are stored.
             batch_ids = {row.checked.stix_id for row in rows}
             targets = {
                 target
@@ -258,11 +276,17 @@ class _Importer:
                 for _prop, target in row.checked.references
                 if target not in TLP_OF_MARKING
             }
-            stored = _stored_ids(sorted(batch_ids | targets))
-            rows = self._without_stored_unversioned(rows, stored)
-            inserted = (
-                _insert_postgresql(self, rows) if _on_postgresql() else _insert_other(self, rows)
-            )
+            if _on_postgresql():
+                _prepare_transaction(commits_alone)
+                # The INSERT itself tells which of the batch's ids were stored before; only the
+                # referenced ids from outside the batch are looked up.
+                inserted, stored = _insert_postgresql(self, rows)
+                stored |= _stored_ids(sorted(targets - batch_ids))
+            else:
+                # One lookup per batch: which of its ids and of the ids it refers to are stored.
+                stored = _stored_ids(sorted(batch_ids | targets))
+                rows = self._without_stored_unversioned(rows, stored)
+                inserted = _insert_other(self, rows)
             if not inserted:
                 return
             _fix_latest(_ids_with_versions(inserted, stored))
@@ -336,8 +360,8 @@ class _Importer:
             with connection.cursor() as cursor, _index_scans(cursor):
                 cursor.execute(
                     f"DELETE FROM {PendingReference._meta.db_table} "  # noqa: S608
-                    "WHERE target_id = ANY(%s)",
-                    [arrived],
+                    "WHERE target_id = ANY(string_to_array(%s, ','))",
+                    [_id_list(arrived)],
                 )
         else:
             for chunk in _chunks(arrived, 500):
@@ -397,8 +421,8 @@ def _stored_ids(stix_ids: list[str]) -> set[str]:
         with connection.cursor() as cursor, _index_scans(cursor):
             cursor.execute(
                 f"SELECT DISTINCT stix_id FROM {StixObject._meta.db_table} "  # noqa: S608
-                "WHERE stix_id = ANY(%s)",
-                [stix_ids],
+                "WHERE stix_id = ANY(string_to_array(%s, ','))",
+                [_id_list(stix_ids)],
             )
             return {stix_id for (stix_id,) in cursor.fetchall()}
     stored: set[str] = set()
@@ -407,6 +431,31 @@ def _stored_ids(stix_ids: list[str]) -> set[str]:
             StixObject.objects.filter(stix_id__in=chunk).values_list("stix_id", flat=True)
         )
     return stored
+
+
+def _id_list(stix_ids: list[str]) -> str:
+    """Ids for ``ANY(string_to_array(%s, ','))``: one string is sent as it is, where psycopg
+    adapts a list of 5,000 strings in Python (about 10 ms of the importer's time a batch).
+    Identifiers were checked (``type--uuid``): they hold no comma."""
+    return ",".join(stix_ids)
+
+
+def _prepare_transaction(commits_alone: bool) -> None:
+    """Settings for the batch's transaction, in one round trip.
+
+    No JIT: with sequential scans disabled (``_index_scans``) a scan of the temporary table is
+    costed at 10^10, and PostgreSQL would spend 100+ ms compiling a 5,000-row statement.
+
+    A batch that commits on its own (a file import outside any transaction) does not wait for
+    its WAL to reach the disk: 200 batches a million objects, each an fsync otherwise. Should
+    the database server crash in between, the last batches are lost, exactly as if the worker
+    had died there: the job fails and running the import again stores them (the rest are
+    duplicates). Any later ordinary commit (the job's own row) makes them durable too."""
+    settings_sql = "SELECT set_config('jit', 'off', true)"
+    if commits_alone:
+        settings_sql += ", set_config('synchronous_commit', 'off', true)"
+    with connection.cursor() as cursor:
+        cursor.execute(settings_sql)
 
 
 def _on_postgresql() -> bool:
@@ -431,70 +480,111 @@ _COLUMNS = (
     "raw",
     "source",
 )
-
-
-def _insert_postgresql(importer: _Importer, rows: list[_Row]) -> list[tuple[_Row, int]]:
-    """COPY into a temporary table, then move what is new; returns the rows stored, with pks."""
-    table = StixObject._meta.db_table
-    columns = ", ".join(_COLUMNS)
-    labels = importer.labels
-    organization_id = labels.organization.pk
-    created_by_id = labels.created_by.pk if labels.created_by is not None else None
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS stix_import_batch "
-            f"(n integer, {', '.join(f'{c} {_PG_TYPES[c]}' for c in _COLUMNS)}) "
-            "ON COMMIT DELETE ROWS"
-        )
-        cursor.execute("TRUNCATE stix_import_batch")
-        with cursor.cursor.copy(f"COPY stix_import_batch (n, {columns}) FROM STDIN") as copy:
-            for n, row in enumerate(rows):
-                copy.write_row(
-                    (
-                        n,
-                        row.tlp,
-                        row.distribution,
-                        row.sharing_group_id,
-                        organization_id,
-                        created_by_id,
-                        row.checked.stix_id,
-                        row.checked.type,
-                        row.checked.spec_version,
-                        row.version,
-                        importer.now,
-                        True,
-                        row.revoked,
-                        row.raw,
-                        importer.source,
-                    )
-                )
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM stix_import_batch ORDER BY n "  # noqa: S608 - table and columns are ours
-            "ON CONFLICT (stix_id, version) DO NOTHING RETURNING id, stix_id, version"
-        )
-        returned = cursor.fetchall()
-    by_key = {(row.checked.stix_id, row.version): row for row in rows}
-    inserted = [(by_key[(stix_id, version)], pk) for pk, stix_id, version in returned]
-    importer.result.duplicates += len(rows) - len(inserted)
-    return inserted
-
-
+# What varies from row to row goes through the temporary table; the rest (the source
+# organization, who imported, when, the source) is the same for the whole import and is given
+# once, as parameters of the INSERT.
+_BATCH_COLUMNS = (
+    "n",
+    "unversioned",
+    "tlp",
+    "distribution",
+    "sharing_group_id",
+    "stix_id",
+    "type",
+    "spec_version",
+    "version",
+    "revoked",
+    "raw",
+)
 _PG_TYPES = {
+    "n": "integer",
+    "unversioned": "boolean",
     "tlp": "varchar(16)",
     "distribution": "varchar(16)",
     "sharing_group_id": "bigint",
-    "organization_id": "bigint",
-    "created_by_id": "bigint",
     "stix_id": "varchar(120)",
     "type": "varchar(64)",
     "spec_version": "varchar(8)",
     "version": "timestamptz",
-    "date_added": "timestamptz",
-    "is_latest": "boolean",
     "revoked": "boolean",
     "raw": "text",
-    "source": "varchar(200)",
 }
+_CONSTANT_COLUMNS = ("organization_id", "created_by_id", "date_added", "is_latest", "source")
+
+
+def _insert_postgresql(
+    importer: _Importer, rows: list[_Row]
+) -> tuple[list[tuple[_Row, int]], set[str]]:
+    """COPY into a temporary table, then move what is new. Returns the rows stored, with pks,
+    and those of their ids that the store held before (in other versions)."""
+    labels = importer.labels
+    constants = (
+        labels.organization.pk,
+        labels.created_by.pk if labels.created_by is not None else None,
+        importer.now,
+        True,
+        importer.source,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS stix_import_rows "
+            f"({', '.join(f'{c} {_PG_TYPES[c]}' for c in _BATCH_COLUMNS)}) "
+            "ON COMMIT DELETE ROWS"
+        )
+        cursor.execute("TRUNCATE stix_import_rows")
+        with cursor.cursor.copy(
+            f"COPY stix_import_rows ({', '.join(_BATCH_COLUMNS)}) FROM STDIN"
+        ) as copy:
+            copy.write(_copy_text(rows))
+        with _index_scans(cursor):
+            cursor.execute(_MOVE_NEW_ROWS, constants)
+            returned = cursor.fetchall()
+    inserted = [(rows[n], pk) for pk, n, _before in returned]
+    stored_before = {rows[n].checked.stix_id for _pk, n, before in returned if before}
+    importer.result.duplicates += len(rows) - len(inserted)
+    return inserted, stored_before
+
+
+# The new rows come back as (pk, position in the batch, whether the id was stored before):
+# returning the version meant parsing 5,000 timestamps a batch in Python. The query around the
+# INSERT sees the table as it was before it (one snapshot for the whole statement), so its
+# EXISTS finds the versions stored by earlier imports and batches only. An object without a
+# version (a cyber observable) whose id is stored already is a duplicate and is not inserted.
+_VARYING = ", ".join(c for c in _COLUMNS if c not in _CONSTANT_COLUMNS)
+_TABLE = StixObject._meta.db_table
+_MOVE_NEW_ROWS = (
+    f"WITH added AS (INSERT INTO {_TABLE} "  # noqa: S608 - names are ours
+    f"({_VARYING}, {', '.join(_CONSTANT_COLUMNS)}) "
+    f"SELECT {_VARYING}, %s, %s, %s, %s, %s FROM stix_import_rows b "
+    "WHERE CASE WHEN b.unversioned "  # CASE: the lookup for those rows only
+    f"THEN NOT EXISTS (SELECT 1 FROM {_TABLE} s WHERE s.stix_id = b.stix_id) ELSE true END "
+    "ORDER BY n ON CONFLICT (stix_id, version) DO NOTHING RETURNING id, stix_id, version) "
+    "SELECT added.id, b.n, "
+    f"EXISTS (SELECT 1 FROM {_TABLE} s WHERE s.stix_id = added.stix_id) "
+    "FROM added JOIN stix_import_rows b USING (stix_id, version) ORDER BY added.id"
+)
+
+
+def _copy_text(rows: list[_Row]) -> str:
+    """The rows in COPY's text format, built in one pass: psycopg's ``write_row`` adapts every
+    value on its own, about a third of the importer's time per row.
+
+    Only ``raw`` needs escaping, and only its backslashes: JSON text holds no tab, newline or
+    carriage return outside its strings and escapes them inside. The other values were checked
+    (identifiers, types, ``2.0``/``2.1``) or are Siaga's own (TLP and distribution values)."""
+    return "".join(
+        f"{n}\t{'t' if row.checked.version is None else 'f'}\t{row.tlp}\t{row.distribution}\t"
+        f"{_COPY_NULL if row.sharing_group_id is None else int(row.sharing_group_id)}\t"
+        f"{row.checked.stix_id}\t{row.checked.type}\t{row.checked.spec_version}\t"
+        f"{row.version.isoformat()}\t{'t' if row.revoked else 'f'}\t"
+        f"{row.raw.replace(_BACKSLASH, _ESCAPED_BACKSLASH)}\n"
+        for n, row in enumerate(rows)
+    )
+
+
+_COPY_NULL = "\\N"
+_BACKSLASH = "\\"
+_ESCAPED_BACKSLASH = "\\\\"
 
 
 # --- writing: other databases (SQLite) ------------------------------------------------------------
@@ -557,9 +647,9 @@ def _fix_latest(stix_ids: list[str]) -> None:
             cursor.execute(
                 f"UPDATE {table} s SET is_latest = (s.version = m.latest) "  # noqa: S608
                 f"FROM (SELECT stix_id, max(version) AS latest FROM {table} "
-                "WHERE stix_id = ANY(%s) GROUP BY stix_id) m "
+                "WHERE stix_id = ANY(string_to_array(%s, ',')) GROUP BY stix_id) m "
                 "WHERE s.stix_id = m.stix_id AND s.is_latest <> (s.version = m.latest)",
-                [stix_ids],
+                [_id_list(stix_ids)],
             )
         return
     newest = (
@@ -719,15 +809,15 @@ class _ObjectParser:
     def __call__(self, backend: Any, skip: int) -> int:
         """Feed the objects (from index ``skip`` on) to the importer; the number read."""
         index = -1
+        objects = backend.items(self.reader, self.prefix, use_float=True)
         try:
-            for index, obj in enumerate(backend.items(self.reader, self.prefix, use_float=True)):
-                if index < skip:
-                    continue
-                if self.max_objects is not None and index >= self.max_objects:
-                    raise BundleTooLarge
-                self.importer.add(index, obj)
-                if self.progress is not None and index % BATCH_SIZE == 0:
-                    self.progress(index, self.reader.bytes_read, self.reader.total)
+            with closing(_read_ahead(self._prepared(objects, skip))) as prepared:
+                for index, item in prepared:
+                    if self.max_objects is not None and index >= self.max_objects:
+                        raise BundleTooLarge
+                    self.importer.accept(item)
+                    if self.progress is not None and index % BATCH_SIZE == 0:
+                        self.progress(index, self.reader.bytes_read, self.reader.total)
         except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError, ValueError) as exc:
             if "integer overflow" in str(exc) and backend is not _PY_IJSON:
                 raise _IntegerTooLarge(index + 1) from None
@@ -738,6 +828,79 @@ class _ObjectParser:
                 % {"count": index + 1, "error": str(exc)[:200]},
             )
         return index + 1
+
+    def _prepared(
+        self, objects: Iterable[Any], skip: int
+    ) -> Iterator[tuple[int, _Row | ObjectProblem]]:
+        prepare = self.importer.prepare
+        for index, obj in enumerate(objects):
+            if index >= skip:
+                yield index, prepare(index, obj)
+
+
+# Parsing and checking run in a reader thread, a chunk of objects at a time, while the importer
+# writes the previous batch (the database server works on the other core then, and the importer
+# thread only waits for it). At most READ_AHEAD_CHUNKS chunks wait, so memory stays bounded.
+READ_AHEAD_CHUNK = 500
+READ_AHEAD_CHUNKS = 8
+
+
+def _read_ahead[T](items: Iterator[T]) -> Generator[T]:
+    """The items of ``items``, computed in a thread ahead of the caller; an exception raised
+    there is raised here, at its place in the sequence. Close the iterator to stop the thread."""
+    chunks: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=READ_AHEAD_CHUNKS)
+    stop = threading.Event()
+    reader = threading.Thread(
+        target=_fill,
+        args=(items, chunks, stop, translation.get_language()),
+        name="stix-import-reader",
+        daemon=True,
+    )
+    reader.start()
+    try:
+        while True:
+            kind, payload = chunks.get()
+            if kind == "error":
+                raise payload
+            if kind == "done":
+                return
+            yield from payload
+    finally:
+        stop.set()
+        reader.join()
+
+
+def _fill(
+    items: Iterator[Any], chunks: queue.Queue[tuple[str, Any]], stop: threading.Event, language: str
+) -> None:
+    """The reader thread: ``language`` is the caller's, for the messages of refused objects."""
+    chunk: list[Any] = []
+    try:
+        with translation.override(language):
+            for item in items:
+                chunk.append(item)
+                if len(chunk) >= READ_AHEAD_CHUNK:
+                    if not _put(chunks, stop, ("items", chunk)):
+                        return
+                    chunk = []
+            if _put(chunks, stop, ("items", chunk)):
+                _put(chunks, stop, ("done", None))
+    except Exception as exc:  # handed to the importer thread and raised there, in its place
+        if _put(chunks, stop, ("items", chunk)):
+            _put(chunks, stop, ("error", exc))
+
+
+def _put(
+    chunks: queue.Queue[tuple[str, Any]], stop: threading.Event, entry: tuple[str, Any]
+) -> bool:
+    """Wait for room unless the importer has stopped reading; whether the entry went in."""
+    while not stop.is_set():
+        try:
+            chunks.put(entry, timeout=0.1)
+            return True
+        except queue.Full:
+            continue
+    return False
 
 
 _HEAD_BYTES = 65_536

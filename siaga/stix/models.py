@@ -8,6 +8,7 @@ collection is a concatenation of stored strings, not a re-serialization.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +30,18 @@ class StixObject(Shareable):
     revoked = models.BooleanField(_("revoked"), default=False)
     raw = models.TextField(_("JSON"))
     source = models.CharField(_("source"), max_length=200, blank=True)
+    # As in Shareable, without the index: nothing lists STIX objects by who imported them, and a
+    # user is deleted rarely (the SET NULL then reads the table once), while every imported row
+    # would pay for the index.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+        db_index=False,
+    )
 
     class Meta:
         ordering = ["date_added", "pk"]
@@ -43,7 +56,8 @@ class StixObject(Shareable):
                 fields=["distribution", "sharing_group", "tlp", "date_added", "id"],
                 name="stix_collection_page",
             ),
-            models.Index(fields=["stix_id", "is_latest"], name="stix_latest"),
+            # No (stix_id, is_latest) index: the unique (stix_id, version) index above finds an
+            # id's few versions as well, and one index fewer on random keys makes imports faster.
             models.Index(fields=["type"], name="stix_type"),
         ]
 

@@ -147,3 +147,14 @@ def test_problem_titles_follow_the_request_language(personas):
         "/api/v1/organizations/999999", HTTP_ACCEPT_LANGUAGE="en"
     )
     assert response.json()["title"] == "Not found"
+
+
+def test_multipart_without_a_boundary_is_400_not_500(personas):
+    client = api_client_for(personas.cert_analyst)
+    response = client.post(
+        "/api/v1/stix/imports?organization=1&tlp=clear&distribution=organization",
+        data=b"{}",
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/problem+json")

@@ -13,7 +13,7 @@ from pydantic import ConfigDict, Field
 
 from siaga.accounts.roles import principal_for
 from siaga.audit.actions import record_sensitive_view
-from siaga.core.apitools import ObjectId, Page, Text, Timestamp, optional
+from siaga.core.apitools import MAX_ID, ObjectId, Page, Text, Timestamp, optional
 from siaga.core.middleware import client_ip
 from siaga.incidents import actions
 from siaga.incidents.actions.incidents import BULK_MAX, check_bulk, check_export_incidents
@@ -35,17 +35,13 @@ from siaga.incidents.filters import filter_incidents, filter_reports
 from siaga.incidents.models import Incident, Report
 from siaga.incidents.taxonomy import HealthTag, RsitClass, RsitType
 from siaga.incidents.views.lists import csv_response
+from siaga.organizations.api import OrganizationBrief
 from siaga.organizations.models import Organization
 
 router = Router(tags=["incidents"])
 
 
 # --- Schemas ------------------------------------------------------------------------------------
-
-
-class OrganizationRef(Schema):
-    id: int
-    name: str
 
 
 class UserRef(Schema):
@@ -66,7 +62,7 @@ class ReportSummary(Schema):
     tracking_id: str
     channel: Channel
     title: str
-    organization: OrganizationRef | None
+    organization: OrganizationBrief | None
     status: ReportStatus
     incident: IncidentRef | None
     created_at: datetime
@@ -115,7 +111,10 @@ class ReportIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     organization_id: int | None = Field(
-        None, ge=1, description="Needed only when you may report for several organizations."
+        None,
+        ge=1,
+        le=MAX_ID,
+        description="Needed only when you may report for several organizations.",
     )
     title: Text = Field(min_length=1, max_length=200)
     description: Text = Field(min_length=1, max_length=20000)
@@ -132,7 +131,7 @@ class ReportFilter(Schema):
     q: Text = optional(max_length=100, description="Tracking id, title, text or reporter.")
     status: ReportStatus = optional()
     channel: Channel = optional()
-    organization_id: int = optional(ge=1)
+    organization_id: int = optional(ge=1, le=MAX_ID)
     personal_data_involved: PersonalDataInvolved = optional()
     suspected_class: RsitClass = optional()
     rejection_reason: RejectionReason = optional()
@@ -228,9 +227,9 @@ class IncidentOut(IncidentSummary):
     personal_data_involved: bool
     personal_data_description: str
     handling_actions: str
-    affected_constituents: list[OrganizationRef]
+    affected_constituents: list[OrganizationBrief]
     affected_systems: list[AffectedSystemOut]
-    shared_with: list[OrganizationRef]
+    shared_with: list[OrganizationBrief]
     attack_techniques: list[str] = Field(description="MITRE ATT&CK technique ids.")
     reports: list[IncidentRef]
     status_changes: list[StatusChangeOut]
@@ -336,8 +335,8 @@ class IncidentFilter(Schema):
     tlp: TLP = optional()
     pap: PAP = optional()
     health_tag: HealthTag = optional()
-    assignee_id: int = optional(ge=1)
-    affected_constituent_id: int = optional(ge=1)
+    assignee_id: int = optional(ge=1, le=MAX_ID)
+    affected_constituent_id: int = optional(ge=1, le=MAX_ID)
     personal_data: bool = optional(description="Whether personal data is involved.")
     sla: Literal["breached", "warning"] = optional(
         description="Open incidents with an SLA milestone breached, or due soon (warning)."

@@ -18,7 +18,7 @@ from pydantic import ConfigDict, Field
 
 from siaga.accounts.models import User
 from siaga.accounts.roles import principal_for
-from siaga.core.apitools import ObjectId, Page, Text, Timestamp, optional
+from siaga.core.apitools import MAX_ID, ObjectId, Page, Text, Timestamp, optional
 from siaga.core.observables import MAX_VALUE_LENGTH, ObservableType
 from siaga.incidents.actions import access_incident
 from siaga.incidents.actions import casework as actions
@@ -63,7 +63,9 @@ class TaskIn(Schema):
     title: Text = Field(min_length=1, max_length=300)
     description: Text = Field("", max_length=20000)
     phase: IncidentStatus = IncidentStatus.ANALYSIS
-    owner_id: int | None = Field(None, ge=1, description="A CERT staff member's user id.")
+    owner_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="A CERT staff member's user id."
+    )
     due_at: Timestamp | None = None
 
 
@@ -76,7 +78,7 @@ class TaskPatch(Schema):
     description: Text = optional(max_length=20000)
     phase: IncidentStatus = optional()
     status: TaskStatus = optional()
-    owner_id: int | None = Field(None, ge=1)
+    owner_id: int | None = Field(None, ge=1, le=MAX_ID)
     due_at: Timestamp | None = None
 
 
@@ -231,7 +233,7 @@ class LinkOut(Schema):
 class LinkIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    target_id: int | None = Field(None, ge=1, description="The other incident's id.")
+    target_id: int | None = Field(None, ge=1, le=MAX_ID, description="The other incident's id.")
     target_reference: Text | None = Field(
         None, max_length=40, description="Or its reference, such as SIAGA-INC-2026-000045."
     )
@@ -241,7 +243,7 @@ class LinkIn(Schema):
 class MergeIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    into_id: int = Field(ge=1, description="The incident that continues.")
+    into_id: int = Field(ge=1, le=MAX_ID, description="The incident that continues.")
     note: Text = Field("", max_length=2000)
 
 

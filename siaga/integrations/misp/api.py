@@ -41,7 +41,7 @@ class ImportParams(Schema):
     sharing_group_id: int | None = Field(None, ge=1, le=2**63 - 1)
 
 
-class ImportOut(Schema):
+class MispImportOut(Schema):
     events: list[str] = Field(description="Each imported event as 'uuid: info'.")
     created: int
     updated: int
@@ -75,7 +75,7 @@ class FeedOut(Schema):
 
 @router.post(
     "/misp/events",
-    response=ImportOut,
+    response=MispImportOut,
     operation_id="misp_events_import",
     summary="Import a MISP event",
 )

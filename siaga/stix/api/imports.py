@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from siaga.core.apitools import ApiProblem
+from siaga.core.apitools import MAX_ID, ApiProblem
 from siaga.sharing.choices import TLP, Distribution
 from siaga.stix.actions import (
     SYNC_MAX_BYTES,
@@ -33,11 +33,14 @@ router = Router(tags=["stix"])
 
 class ImportLabels(Schema):
     organization: int | None = Field(
-        None, ge=1, description="Source organization; may be left out when you have only one."
+        None,
+        ge=1,
+        le=MAX_ID,
+        description="Source organization; may be left out when you have only one.",
     )
     tlp: TLP = Field(TLP.AMBER, description="TLP of the objects, unless marked more strictly.")
     distribution: Distribution = Field(Distribution.ORGANIZATION)
-    sharing_group: int | None = Field(None, ge=1)
+    sharing_group: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class ProblemOut(Schema):
@@ -46,7 +49,7 @@ class ProblemOut(Schema):
     message: str
 
 
-class ImportOut(Schema):
+class StixImportOut(Schema):
     added: int
     duplicates: int = Field(description="Versions already stored (or repeated in the bundle).")
     custom: int = Field(description="Objects of custom types, stored like the others.")
@@ -64,6 +67,7 @@ class ImportJobOut(Schema):
 
 
 REQUEST_BODY = {
+    "x-siaga-problems": ["415"],
     "requestBody": {
         "content": {
             "application/json": {
@@ -77,7 +81,7 @@ REQUEST_BODY = {
                 }
             },
         }
-    }
+    },
 }
 
 
@@ -108,7 +112,7 @@ def _body(request: HttpRequest) -> bytes:
 
 @router.post(
     "/stix/imports",
-    response={200: ImportOut, 207: ImportOut, 400: ImportOut, 202: ImportJobOut},
+    response={200: StixImportOut, 207: StixImportOut, 400: StixImportOut, 202: ImportJobOut},
     operation_id="stix_imports_create",
     summary="Import a STIX bundle",
     openapi_extra=REQUEST_BODY,
