@@ -31,8 +31,11 @@ lint: install
 	$(BIN)/mypy siaga
 	$(BIN)/siaga makemigrations --check --dry-run
 
+# One test process per core (pytest-xdist); each has its own database, folders and Redis database
+# (see TEST_WORKER in siaga/settings.py). sys.monitoring makes coverage cheap on Python 3.12+.
+TEST_WORKERS ?= auto
 test-python: install
-	$(BIN)/pytest --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
+	COVERAGE_CORE=sysmon $(BIN)/pytest -n $(TEST_WORKERS) --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 test: lint test-python
 

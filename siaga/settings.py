@@ -23,6 +23,27 @@ DATA_DIR = Path(env_str("SIAGA_DATA_DIR", str(BASE_DIR / "var"))).resolve()
 SIAGA_ENV = env_choice("SIAGA_ENV", ["development", "production"], "development")
 PRODUCTION = SIAGA_ENV == "production"
 TESTING = "pytest" in sys.modules or env_bool("SIAGA_TESTING", False)
+# Parallel test runs (pytest-xdist) give each test worker its own folders, cache and Redis
+# database, so that one worker's cleanup never empties another's; the worker processes a test
+# starts inherit the variable and so find the same ones.
+TEST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "") if TESTING else ""
+
+
+def folder_name(name: str, *, test: str) -> str:
+    """The folder under DATA_DIR for ``name``: tests use ``test`` instead (one per test worker)."""
+    if not TESTING:
+        return name
+    return f"{test}-{TEST_WORKER}" if TEST_WORKER else test
+
+
+def redis_url_for_test_worker(url: str) -> str:
+    """Test worker gwN uses the database N below the configured one (15, 14, ...)."""
+    if not (url and TEST_WORKER):
+        return url
+    base, _, database = url.rpartition("/")
+    number = int(database) if database.isdigit() else 0
+    return f"{base}/{max(number - int(TEST_WORKER.removeprefix('gw') or 0), 0)}"
+
 
 # Only good for development and tests; production refuses to start with it (see below).
 INSECURE_DEFAULT_SECRET_KEY = "siaga-development-only-secret-key-do-not-use-in-production"  # noqa: S105
@@ -88,6 +109,9 @@ INSTALLED_APPS = [
     "siaga.attack",
     "siaga.integrations.misp",
     "siaga.integrations.taxiiclient",
+    "siaga.feeds",
+    "siaga.events",
+    "siaga.digests",
 ]
 
 MIDDLEWARE = [
@@ -149,7 +173,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 # --- Cache, broker, background work ------------------------------------------------------------------
-REDIS_URL = env_str("REDIS_URL", "")
+REDIS_URL = redis_url_for_test_worker(env_str("REDIS_URL", ""))
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
@@ -159,12 +183,12 @@ else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(DATA_DIR / "cache"),
+            "LOCATION": str(DATA_DIR / folder_name("cache", test="test-cache")),
         }
     }
 
 # Tests get a broker folder of their own, so a demo left running never takes their messages.
-BROKER_DIR = DATA_DIR / ("test-broker" if TESTING else "broker")
+BROKER_DIR = DATA_DIR / folder_name("broker", test="test-broker")
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "siagafs://localhost/")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL.startswith(("siagafs://", "filesystem://")):
@@ -208,6 +232,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "siaga.notifications.tasks.deliver_due_notifications",
         "schedule": 30.0,
     },
+    # Feeds fetched over HTTP(S) when due, and the feeds' drop folders (siaga.feeds.collectors).
+    "collect-feeds": {"task": "siaga.feeds.tasks.collect_feeds", "schedule": 60.0},
+    # Feed-event digests to constituents whose schedule is due (siaga.digests).
+    "send-due-digests": {"task": "siaga.digests.tasks.send_due_digests", "schedule": 15 * 60.0},
     # Pulls from and pushes to remote TAXII collections, each at its own interval.
     "sync-remote-taxii-collections": {
         "task": "siaga.integrations.taxiiclient.tasks.sync_remote_collections",
@@ -360,7 +388,7 @@ SIAGA_WEBHOOK_HTTP_HOSTS = env_list("SIAGA_WEBHOOK_HTTP_HOSTS", ["127.0.0.1", ":
 SIAGA_EVIDENCE_KEY = env_str("SIAGA_EVIDENCE_KEY", "")
 # Tests keep their own folders, like their broker, so that a demo's files are never touched.
 EVIDENCE_DIR = Path(
-    env_str("SIAGA_EVIDENCE_DIR", str(DATA_DIR / ("test-evidence" if TESTING else "evidence")))
+    env_str("SIAGA_EVIDENCE_DIR", str(DATA_DIR / folder_name("evidence", test="test-evidence")))
 ).resolve()
 SIAGA_EVIDENCE_MAX_MB = env_int("SIAGA_EVIDENCE_MAX_MB", 200, minimum=1)
 
@@ -407,7 +435,7 @@ SIAGA_NATIONAL_CSIRT_EMAIL = env_str("SIAGA_NATIONAL_CSIRT_EMAIL", "bantuan70@bs
 
 # E-mail intake of incident reports: a drop folder of .eml files and, optionally, an IMAP mailbox.
 SIAGA_MAIL_INTAKE_DIR = Path(
-    env_str("SIAGA_MAIL_INTAKE_DIR", str(DATA_DIR / ("test-intake" if TESTING else "intake")))
+    env_str("SIAGA_MAIL_INTAKE_DIR", str(DATA_DIR / folder_name("intake", test="test-intake")))
 ).resolve()
 SIAGA_MAIL_MAX_MB = env_int("SIAGA_MAIL_MAX_MB", 50, minimum=1)
 SIAGA_IMAP_HOST = env_str("SIAGA_IMAP_HOST", "")
@@ -438,8 +466,35 @@ SIAGA_STIX_SYNC_MAX_BYTES = env_int("SIAGA_STIX_SYNC_MAX_MB", 10, minimum=1) * 1
 SIAGA_STIX_SYNC_MAX_OBJECTS = env_int("SIAGA_STIX_SYNC_MAX_OBJECTS", 20000, minimum=1)
 SIAGA_STIX_UPLOAD_MAX_MB = env_int("SIAGA_STIX_UPLOAD_MAX_MB", 1024, minimum=1)
 SIAGA_STIX_UPLOAD_DIR = Path(
-    env_str("SIAGA_STIX_UPLOAD_DIR", str(DATA_DIR / ("test-stix" if TESTING else "stix-uploads")))
+    env_str("SIAGA_STIX_UPLOAD_DIR", str(DATA_DIR / folder_name("stix-uploads", test="test-stix")))
 ).resolve()
+
+# --- Feed processing ---------------------------------------------------------------------------------
+# MaxMind-format databases (GeoLite2/GeoIP2 ASN and City, or compatible) that fill in the AS number,
+# AS name and geolocation of feed events; empty: no such enrichment.
+SIAGA_MMDB_ASN = env_str("SIAGA_MMDB_ASN", "")
+SIAGA_MMDB_CITY = env_str("SIAGA_MMDB_CITY", "")
+# Shadowserver's published report schema (JSON) to use instead of the table Siaga ships.
+SIAGA_SHADOWSERVER_SCHEMA = env_str("SIAGA_SHADOWSERVER_SCHEMA", "")
+# Received reports are kept here as received (by SHA-256) until retention removes them.
+SIAGA_FEED_REPORT_DIR = Path(
+    env_str("SIAGA_FEED_REPORT_DIR", str(DATA_DIR / folder_name("feed-reports", test="test-feeds")))
+).resolve()
+SIAGA_FEED_REPORT_MAX_MB = env_int("SIAGA_FEED_REPORT_MAX_MB", 4096, minimum=1)
+# Drop folders of feeds that collect from a folder: one sub-folder per feed id.
+SIAGA_FEED_DROP_DIR = Path(
+    env_str("SIAGA_FEED_DROP_DIR", str(DATA_DIR / folder_name("feed-drop", test="test-feed-drop")))
+).resolve()
+# Reports are processed in chunks of this many KiB of CSV (memory per worker stays near a few
+# hundred MB at the default; each chunk is one transaction).
+SIAGA_FEED_CHUNK_KB = env_int("SIAGA_FEED_CHUNK_KB", 32 * 1024, minimum=1)
+# The same finding again within this many hours raises the stored event's count instead of
+# adding an event.
+SIAGA_EVENT_DEDUPE_HOURS = env_int("SIAGA_EVENT_DEDUPE_HOURS", 24, minimum=1)
+# A finding in a digest to a constituent is not repeated in its digests for this many days.
+SIAGA_DIGEST_SUPPRESS_DAYS = env_int("SIAGA_DIGEST_SUPPRESS_DAYS", 7, minimum=0)
+# The most events one digest webhook carries; the digest's CSV always has them all.
+SIAGA_DIGEST_WEBHOOK_MAX_EVENTS = env_int("SIAGA_DIGEST_WEBHOOK_MAX_EVENTS", 5000, minimum=1)
 
 # --- Security headers ----------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

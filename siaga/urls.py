@@ -28,6 +28,9 @@ urlpatterns = [
     path("attack/", include("siaga.attack.urls")),
     path("misp/", include("siaga.integrations.misp.urls")),
     path("taxii-remotes/", include("siaga.integrations.taxiiclient.urls")),
+    path("feeds/", include("siaga.feeds.urls")),
+    path("events/", include("siaga.events.urls")),
+    path("digests/", include("siaga.digests.urls")),
     path("", include("siaga.core.urls")),
 ]
 

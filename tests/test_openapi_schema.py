@@ -85,3 +85,23 @@ def test_no_two_api_schemas_share_a_name(document):
         if seen != shape:
             clashes.append(f"{schema.__name__} ({schema.__module__})")
     assert not clashes, f"different API schemas with the same name: {clashes}"
+
+
+def test_no_two_enumerations_share_a_name():
+    """Enumerations are API components by class name too: the feeds' report statuses once shadowed
+    the incident reports' in the document, and the fuzzer caught a valid answer as invalid."""
+    from django.db import models
+
+    import siaga.api  # noqa: F401
+
+    def all_subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from all_subclasses(sub)
+
+    modules_by_name: dict[str, set[str]] = {}
+    for choices in all_subclasses(models.Choices):
+        if choices.__module__.startswith("siaga."):
+            modules_by_name.setdefault(choices.__name__, set()).add(choices.__module__)
+    shared = {name: sorted(mods) for name, mods in modules_by_name.items() if len(mods) > 1}
+    assert not shared, f"enumerations with the same name: {shared}"

@@ -66,6 +66,9 @@ _EVERYONE: dict[str, set[Scope]] = {
     "legalclock.view": {ORG},
     "comment.view": {ORG},
     "timelineevent.view": {ORG},
+    # Feed events: a constituent sees the events about its own networks, and the digests of them.
+    "event.view": {ORG},
+    "digest.view": {ORG},
     # Threat intelligence: every row is filtered by TLP, distribution and sharing group
     # (``siaga.sharing.visibility``), so "all" here means "all that is shared with you".
     "sharinggroup.view": {ORG},
@@ -82,6 +85,19 @@ _EVERYONE: dict[str, set[Scope]] = {
 
 # The CERT's staff run the registry and the incident desk.
 _CERT_DESK: dict[str, set[Scope]] = {
+    # Feed processing: every analyst hands in reports and reads every event; feeds themselves
+    # (what is fetched from where) are configured by the CERT's leads and administrators.
+    "feed.view": {ALL},
+    "feedreport.view": {ALL},
+    "feedreport.add": {ALL},
+    "quarantinedrow.view": {ALL},
+    "event.view": {ALL},
+    "event.export": {ALL},
+    "digest.view": {ALL},
+    "digest.add": {ALL},
+    "digestsubscription.view": {ALL},
+    "digestsubscription.add": {ALL},
+    "digestsubscription.change": {ALL},
     "constituentprofile.view": {ALL},
     "constituentprofile.change": {ALL},
     "contact.view": {ALL},
@@ -144,10 +160,17 @@ _TAXII_REMOTES: dict[str, set[Scope]] = {
     "remotecollection.delete": {ALL},
 }
 
+_FEED_SETUP: dict[str, set[Scope]] = {
+    "feed.add": {ALL},
+    "feed.change": {ALL},
+    "feed.delete": {ALL},
+}
+
 PERMISSIONS: dict[str, dict[str, set[Scope]]] = {
     Role.CERT_ADMIN: {
         **_CERT_DESK,
         **_TAXII_REMOTES,
+        **_FEED_SETUP,
         "webhook.view": {ALL},
         "webhook.add": {ALL},
         "webhook.change": {ALL},
@@ -174,6 +197,7 @@ PERMISSIONS: dict[str, dict[str, set[Scope]]] = {
     Role.CERT_LEAD: {
         **_CERT_DESK,
         **_TAXII_REMOTES,
+        **_FEED_SETUP,
         "organization.view": {ALL},
         "membership.view": {ALL},
         "user.view": {ALL},
@@ -230,6 +254,10 @@ PERMISSIONS: dict[str, dict[str, set[Scope]]] = {
         "webhook.change": {ORG},
         "webhook.delete": {ORG},
         "delivery.view": {ORG},
+        # When and how the constituent hears about feed events (digests of its own findings).
+        "digestsubscription.view": {ORG},
+        "digestsubscription.add": {ORG},
+        "digestsubscription.change": {ORG},
         # The constituent is the data controller: it records that it sent the legal notice.
         "legalclock.change": {ORG},
         "organization.change": {ORG},
@@ -270,6 +298,11 @@ PERMISSIONS: dict[str, dict[str, set[Scope]]] = {
         "auditentry.view": {ALL},
         "audit.export": {ALL},
         "sharinggroup.view": {ALL},
+        "feed.view": {ALL},
+        "feedreport.view": {ALL},
+        "quarantinedrow.view": {ALL},
+        "event.view": {ALL},
+        "digest.view": {ALL},
     },
 }
 

@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import numpy as np
 from django.core.exceptions import ValidationError
 
 from siaga.constituents.choices import REGISTERED_STATUSES, AssetKind
@@ -134,6 +135,7 @@ class OwnershipIndex:
         }
         self._domains = {domain: _sorted(who) for domain, who in domains.items()}
         self._asns = {asn: _sorted(who) for asn, who in asns.items()}
+        self._ipv4_arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def owners_of_ip(self, address: str | IpAddress) -> list[Owner]:
         if isinstance(address, str):
@@ -175,6 +177,23 @@ class OwnershipIndex:
 
     def interval_count(self) -> int:
         return sum(len(table) for table in self._tables.values())
+
+    def ipv4_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The IPv4 intervals as arrays (starts, ends, owning organization), for matching a whole
+        column of addresses at once (``numpy.searchsorted``). Where two organizations hold the
+        same range, the first by name stands for both. Built on first use, then kept."""
+        if self._ipv4_arrays is None:
+            table = self._tables[4]
+            self._ipv4_arrays = (
+                np.asarray(table.starts, dtype=np.uint32),
+                np.asarray(table.ends, dtype=np.uint32),
+                np.asarray([who[0].organization_id for who in table.owners], dtype=np.int64),
+            )
+        return self._ipv4_arrays
+
+    def asn_owner_ids(self) -> dict[int, int]:
+        """Registered AS number → owning organization (the first by name where several)."""
+        return {asn: who[0].organization_id for asn, who in self._asns.items() if who}
 
 
 def _sorted(owners: list[Owner]) -> tuple[Owner, ...]:

@@ -18,7 +18,7 @@ AREAS = [
     ("clocks", _("Legal clocks"), "incidents:clocks"),
     ("constituents", _("Constituents"), "constituents:list"),
     ("intelligence", _("Intelligence"), "intel:indicator-list"),
-    ("feeds", _("Feeds"), None),
+    ("feeds", _("Feeds"), "events:list"),
     ("advisories", _("Advisories"), None),
     ("vulnerabilities", _("Vulnerabilities"), None),
     ("assessments", _("Assessments"), None),
@@ -44,6 +44,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         context["can_view_webhooks"] = principal.has_perm("webhook.view")
         context["can_view_deliveries"] = principal.has_perm("delivery.view")
         context["intel_nav"] = intel_navigation(principal)
+        context["feeds_nav"] = feeds_navigation(principal)
     return context
 
 
@@ -71,4 +72,20 @@ def intel_navigation(principal: Any) -> list[tuple[str, Any, str]]:
         (slug, label, reverse(url_name))
         for slug, label, url_name, permission in pages
         if permission is None or principal.has_perm(permission)
+    ]
+
+
+def feeds_navigation(principal: Any) -> list[tuple[str, Any, str]]:
+    """The pages of the feeds area this user may open: (slug, label, URL)."""
+    pages = [
+        ("events", _("Events"), "events:list", "event.view"),
+        ("reports", _("Feed reports"), "feeds:report-list", "feedreport.view"),
+        ("upload", _("Hand in a report"), "feeds:report-upload", "feedreport.add"),
+        ("feeds", _("Feeds"), "feeds:feed-list", "feed.view"),
+        ("digests", _("Digests"), "digests:list", "digest.view"),
+    ]
+    return [
+        (slug, label, reverse(url_name))
+        for slug, label, url_name, permission in pages
+        if principal.has_perm(permission)
     ]

@@ -99,6 +99,7 @@ def load_demo_data() -> list[tuple[User, str]]:
 def load_domain_demos(organizations: dict[str, Organization]) -> None:
     """Each domain app's own demo rows: registry first, then the reports and incidents on it."""
     from siaga.constituents.demo import load_constituent_demo
+    from siaga.feeds.demo import load_feeds_demo
     from siaga.incidents.demo import load_incident_demo
     from siaga.sharing.demo import seed_sharing_groups
     from siaga.taxii.demo import seed_collections
@@ -107,6 +108,7 @@ def load_domain_demos(organizations: dict[str, Organization]) -> None:
     seed_sharing_groups()  # after the registry: a hospital's province decides its group
     seed_collections()  # one TAXII collection per sharing group, plus public and community
     load_incident_demo()
+    load_feeds_demo()  # after the registry: its events are attributed to the demo hospital
     load_shared_reference_data()
 
 

@@ -231,7 +231,8 @@ class CeleryWorker:
             SIAGA_WORKER_HEARTBEAT_SECONDS="1",
         )
         self.name = name
-        self.log_path = ROOT / "var" / f"test-worker-{name}.log"
+        suffix = f"-{settings.TEST_WORKER}" if settings.TEST_WORKER else ""
+        self.log_path = ROOT / "var" / f"test-worker-{name}{suffix}.log"
         self.log_path.parent.mkdir(exist_ok=True)
         self.log = self.log_path.open("w")
         command = [str(Path(sys.executable).parent / "celery"), "--app", "siaga", "worker"]

@@ -61,7 +61,11 @@ def email_preferences(user: Any) -> list[tuple[EventKind, bool]]:
         .filter(user_id=user.pk)
         .values_list("event_kind", "email_enabled")
     )
-    return [(event, chosen.get(event.kind, event.default_on)) for event in all_events()]
+    return [
+        (event, chosen.get(event.kind, event.default_on))
+        for event in all_events()
+        if event.user_preference
+    ]
 
 
 def check_update_preferences(user: Any, choices: dict[str, bool]) -> list[tuple[EventKind, bool]]:

@@ -25,23 +25,33 @@ PING = "ping"
 
 @dataclass(frozen=True)
 class EventKind:
-    """One kind of notification: its name, label, e-mail templates and default preference."""
+    """One kind of notification: its name, label, e-mail templates and default preference.
+
+    ``user_preference`` is False for a kind whose e-mails go to others than users (a feed digest
+    goes to a constituent's contact): users have no on/off switch for it; webhooks still choose it.
+    """
 
     kind: str
     label: Any
     subject_template: str
     body_template: str
     default_on: bool = True
+    user_preference: bool = True
 
 
 _REGISTRY: dict[str, EventKind] = {}
 
 
 def register_event(
-    kind: str, label: Any, subject_template: str, body_template: str, default_on: bool = True
+    kind: str,
+    label: Any,
+    subject_template: str,
+    body_template: str,
+    default_on: bool = True,
+    user_preference: bool = True,
 ) -> EventKind:
     """Add (or replace) a kind; registering the same kind twice keeps the last one."""
-    event = EventKind(kind, label, subject_template, body_template, default_on)
+    event = EventKind(kind, label, subject_template, body_template, default_on, user_preference)
     _REGISTRY[kind] = event
     return event
 

@@ -8,6 +8,7 @@ failures (refused, timed out, wrong status), so the caller can schedule the retr
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import requests
@@ -29,6 +30,25 @@ class Outcome:
     response_status: int | None = None
 
 
+# (file name, content, MIME type) of one attachment.
+Attachment = tuple[str, bytes, str]
+AttachmentProvider = Callable[[Delivery], list[Attachment]]
+# Attachments are made when the e-mail is sent, by the app that owns the delivery's object
+# (``object_type``), rather than stored with the delivery: a digest's CSV can be megabytes, and
+# the app can write it again from its own rows on every attempt.
+_ATTACHMENT_PROVIDERS: dict[str, AttachmentProvider] = {}
+
+
+def register_attachments(object_type: str, provider: AttachmentProvider) -> None:
+    """Attach ``provider(delivery)`` to every e-mail delivery about an ``object_type`` object."""
+    _ATTACHMENT_PROVIDERS[object_type] = provider
+
+
+def attachments_for(delivery: Delivery) -> list[Attachment]:
+    provider = _ATTACHMENT_PROVIDERS.get(delivery.object_type)
+    return provider(delivery) if provider is not None else []
+
+
 def send_email(delivery: Delivery) -> Outcome:
     message = EmailMessage(
         subject=delivery.subject,
@@ -38,6 +58,8 @@ def send_email(delivery: Delivery) -> Outcome:
         # Tells mail servers and auto-responders that this is a machine's message (RFC 3834).
         headers={"Auto-Submitted": "auto-generated", "X-Siaga-Event": delivery.event_kind},
     )
+    for name, content, mimetype in attachments_for(delivery):
+        message.attach(name, content, mimetype)
     message.send()
     return Outcome(ok=True)
 

@@ -48,12 +48,8 @@ JOB_KIND = "stix.import"
 
 
 def upload_dir() -> Path:
-    """Where uploaded bundles wait for their job (tests keep their own folder)."""
-    configured = getattr(settings, "SIAGA_STIX_UPLOAD_DIR", None)
-    if configured:
-        return Path(configured)
-    folder = "test-stix-uploads" if settings.TESTING else "stix-uploads"
-    return Path(settings.DATA_DIR) / folder
+    """Where uploaded bundles wait for their job (tests keep their own folder; see settings)."""
+    return Path(settings.SIAGA_STIX_UPLOAD_DIR)
 
 
 # --- labels ---------------------------------------------------------------------------------------

@@ -8,6 +8,9 @@ from types import ModuleType
 from tests.matrix_rows import (
     attack,
     correlation,
+    digests,
+    events,
+    feeds,
     intel,
     misp,
     sharing,
@@ -29,4 +32,7 @@ ROW_MODULES: list[ModuleType] = [
     misp,
     correlation,
     taxiiclient,
+    feeds,
+    events,
+    digests,
 ]

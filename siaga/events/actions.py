@@ -1,0 +1,226 @@
+"""Storing feed events: deduplication within the window, bulk writes, and retention.
+
+``store_events(frame, ...)`` takes a harmonized frame that was attributed and keyed
+(``siaga.feeds.pipeline``) and writes it in the caller's transaction:
+
+1. findings repeated inside the frame become one row with a count (polars ``group_by``);
+2. findings already stored within the window (``SIAGA_EVENT_DEDUPE_HOURS``) get their ``count``
+   and ``last_seen`` raised instead of a new row;
+3. the rest are written: on PostgreSQL with ``COPY`` of CSV that polars writes in one pass, elsewhere
+   with ``bulk_create``.
+
+The caller holds the feed's lock (``siaga.feeds.pipeline``), so two chunks of one feed never
+insert the same new finding twice.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import polars as pl
+from django.conf import settings
+from django.db import connection
+
+from siaga.events.models import Event
+from siaga.feeds import harmonized
+
+SQLITE_BATCH = 500
+# Harmonized fields that are not columns of the table.
+NOT_STORED = frozenset({"raw"})
+# Siaga's own columns, as the pipeline names them in the frame.
+OWN_COLUMNS = {
+    "constituent": "constituent_id",
+    "constituent_matched_by": "matched_by",
+    "severity": "severity",
+    "count": "count",
+    "last_seen": "last_seen",
+    "dedupe_key": "dedupe_key",
+    "report_id": "report_id",
+    "_row": "report_row",
+    "_offset": "report_offset",
+}
+
+
+def column_of(field: str) -> str:
+    """The table column of a harmonized field (``source.geolocation.cc`` → ``source_geolocation_cc``)."""
+    return field.replace(".", "_")
+
+
+STORED_FIELDS = [field for field in harmonized.FIELDS if field not in NOT_STORED]
+TEXT_COLUMNS = frozenset(
+    column_of(field)
+    for field, dtype in harmonized.FIELDS.items()
+    if field not in NOT_STORED
+    and dtype == pl.String()
+    and field not in {"source.ip", "destination.ip", "extra"}
+)
+
+
+def dedupe_window() -> timedelta:
+    return timedelta(hours=getattr(settings, "SIAGA_EVENT_DEDUPE_HOURS", 24))
+
+
+@dataclass
+class StoreResult:
+    stored: int = 0  # new rows
+    merged: int = 0  # findings counted on a row that was already there (this batch or stored)
+
+
+def store_events(frame: pl.DataFrame, *, report_id: int | None) -> StoreResult:
+    """Write a keyed frame (``dedupe_key``, ``severity``, ``constituent`` ...) in the caller's
+    transaction; see the module's docstring."""
+    if frame.height == 0:
+        return StoreResult()
+    findings = _collapse(frame)
+    result = StoreResult(merged=frame.height - findings.height)
+    matches = _stored_matches(findings)
+    if matches:
+        known = findings.filter(pl.col("dedupe_key").is_in(list(matches)))
+        _raise_counts(known, matches)
+        result.merged += int(known.get_column("count").sum())
+        findings = findings.filter(~pl.col("dedupe_key").is_in(list(matches)))
+    table = _table(findings, report_id)
+    if connection.vendor == "postgresql":
+        _copy(table)
+    else:
+        _bulk_create(table)
+    result.stored = table.height
+    return result
+
+
+def _collapse(frame: pl.DataFrame) -> pl.DataFrame:
+    """One row per finding: the first (by report row), with how often it came and when last."""
+    seen = pl.coalesce(pl.col("time.source"), pl.col("time.observation"))
+    return (
+        frame.with_columns(seen.alias("_seen"))
+        .sort("_row")
+        .group_by("dedupe_key", maintain_order=True)
+        .agg(
+            pl.all().exclude("_seen").first(),
+            pl.len().cast(pl.Int64).alias("count"),
+            pl.col("_seen").max().alias("last_seen"),
+        )
+    )
+
+
+def _stored_matches(findings: pl.DataFrame) -> dict[int, int]:
+    """dedupe key → id of the stored event that a finding repeats: the same key, last seen within
+    the window of the finding's own time (reports may arrive late or out of order)."""
+    window = dedupe_window()
+    seen = findings.get_column("last_seen")
+    since: datetime = seen.min() - window  # type: ignore[operator, assignment]
+    until: datetime = seen.max() + window  # type: ignore[operator, assignment]
+    keys = findings.get_column("dedupe_key").to_list()
+    stored = _candidates(keys, since, until)
+    if not stored:
+        return {}
+    candidates = pl.DataFrame(
+        stored,
+        schema={"dedupe_key": pl.Int64, "id": pl.Int64, "stored_seen": harmonized.UTC_TIME},
+        orient="row",
+    )
+    close = (
+        findings.select("dedupe_key", "last_seen")
+        .join(candidates, on="dedupe_key")
+        .filter((pl.col("last_seen") - pl.col("stored_seen")).abs() <= window)
+        .sort("id")
+    )
+    return dict(close.select("dedupe_key", "id").iter_rows())
+
+
+def _candidates(
+    keys: list[int], since: datetime, until: datetime
+) -> list[tuple[int, int, datetime]]:
+    """Stored (key, id, last seen) of these keys within [since, until]. PostgreSQL gets the keys as
+    one array parameter: a 10,000-item IN list costs more to build and plan than to run."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT dedupe_key, id, last_seen FROM {Event._meta.db_table} "  # noqa: S608
+                "WHERE dedupe_key = ANY(%s::bigint[]) AND last_seen BETWEEN %s AND %s",
+                [keys, since, until],
+            )
+            return list(cursor.fetchall())
+    stored: list[tuple[int, int, datetime]] = []
+    for start in range(0, len(keys), SQLITE_BATCH):
+        stored += Event.objects.filter(
+            dedupe_key__in=keys[start : start + SQLITE_BATCH],
+            last_seen__gte=since,
+            last_seen__lte=until,
+        ).values_list("dedupe_key", "id", "last_seen")
+    return stored
+
+
+def _raise_counts(known: pl.DataFrame, existing: dict[int, int]) -> None:
+    ids = [existing[key] for key in known.get_column("dedupe_key").to_list()]
+    counts = known.get_column("count").to_list()
+    seen = known.get_column("last_seen").to_list()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Event._meta.db_table} e SET count = e.count + u.n, "  # noqa: S608 (table name)
+                "last_seen = GREATEST(e.last_seen, u.seen) "
+                "FROM unnest(%s::bigint[], %s::int[], %s::timestamptz[]) AS u(id, n, seen) "
+                "WHERE e.id = u.id",
+                [ids, counts, seen],
+            )
+        return
+    events = Event.objects.in_bulk(ids)
+    for pk, count, last in zip(ids, counts, seen, strict=True):
+        event = events[pk]
+        event.count += int(count)
+        event.last_seen = max(event.last_seen, last) if last else event.last_seen
+    Event.objects.bulk_update(
+        list(events.values()), ["count", "last_seen"], batch_size=SQLITE_BATCH
+    )
+
+
+def _table(findings: pl.DataFrame, report_id: int | None) -> pl.DataFrame:
+    """The findings as table columns: text columns never null (Django's blank text is '')."""
+    findings = findings.with_columns(pl.lit(report_id, dtype=pl.Int64).alias("report_id"))
+    if "_offset" in findings.columns:
+        # The line in the stored report holds the extra columns (see Event.report_offset).
+        findings = findings.with_columns(pl.lit(None, pl.String).alias("extra"))
+    else:
+        findings = harmonized.extra_to_json(findings).with_columns(
+            pl.lit(None, pl.Int64).alias("_offset")
+        )
+    columns = [
+        (pl.col(field).fill_null("") if column_of(field) in TEXT_COLUMNS else pl.col(field)).alias(
+            column_of(field)
+        )
+        for field in STORED_FIELDS
+    ]
+    columns += [
+        (pl.col(name).fill_null("") if column == "matched_by" else pl.col(name)).alias(column)
+        for name, column in OWN_COLUMNS.items()
+    ]
+    return findings.select(columns).with_columns(
+        pl.col("time_observation").fill_null(pl.col("last_seen"))
+    )
+
+
+def _copy(table: pl.DataFrame) -> None:
+    names = table.columns
+    text = table.write_csv(
+        include_header=False,
+        datetime_format="%Y-%m-%d %H:%M:%S%.6f+00",
+        quote_style="necessary",
+    )
+    statement = f"COPY {Event._meta.db_table} ({', '.join(names)}) FROM STDIN WITH (FORMAT csv)"
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        copy.write(text)
+
+
+def _bulk_create(table: pl.DataFrame) -> None:
+    events = [_event(row) for row in table.iter_rows(named=True)]
+    Event.objects.bulk_create(events, batch_size=SQLITE_BATCH)
+
+
+def _event(row: dict[str, Any]) -> Event:
+    if row.get("extra"):
+        row["extra"] = json.loads(row["extra"])
+    return Event(**row)

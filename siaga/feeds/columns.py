@@ -1,0 +1,79 @@
+"""Column-wise checks and conversions shared by the parsers and the enrichment (polars, no row loops).
+
+Dotted IPv4 addresses — nearly every event — are checked and converted in polars expressions; the
+few other values (IPv6, odd spellings) go through ``ipaddress`` once per distinct value.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+import polars as pl
+
+# Four decimal octets without leading zeros (``ipaddress`` refuses "010.0.0.1" as ambiguous, so do we).
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+IPV4_PATTERN = rf"^{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}$"
+PLACEHOLDERS = ("", "n/a", "na", "none", "null", "-", "nil")
+TRUE_WORDS = ("y", "yes", "true", "t", "1")
+FALSE_WORDS = ("n", "no", "false", "f", "0")
+# Labels of letters, digits, '-' and '_'; the last one not all digits, so that an IPv4 address is
+# not taken for a host name.
+FQDN_PATTERN = (
+    r"^([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)*[a-z0-9_-]{0,62}[a-z_-][a-z0-9_-]{0,62}$"
+)
+
+
+def blank_to_null(expr: pl.Expr) -> pl.Expr:
+    """Trimmed text, with empty strings as null."""
+    text = expr.str.strip_chars()
+    return pl.when(text.str.len_bytes() == 0).then(None).otherwise(text)
+
+
+def canonical_ips(values: pl.Series) -> pl.Series:
+    """Each value as a canonical IP address text (IPv6 compressed), null where it is not one."""
+    text = values.cast(pl.String).str.strip_chars()
+    is_v4 = text.str.contains(IPV4_PATTERN).fill_null(False)
+    others = text.filter(~is_v4 & text.is_not_null()).unique()
+    if others.len() == 0:
+        return pl.select(pl.when(is_v4).then(text).otherwise(None)).to_series().alias(values.name)
+    mapping = {value: _canonical_ip(value) for value in others.to_list()}
+    mapped = text.replace_strict(mapping, default=None, return_dtype=pl.String)
+    return pl.select(pl.when(is_v4).then(text).otherwise(mapped)).to_series().alias(values.name)
+
+
+def _canonical_ip(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip("[]")))
+    except ValueError:
+        return None
+
+
+def ipv4_numbers(canonical: pl.Series) -> pl.Series:
+    """The 32-bit number of each canonical IPv4 address; null for IPv6 and nulls."""
+    parts = canonical.str.split_exact(".", 3)
+    frame = parts.struct.unnest()
+    octets = [frame.get_column(name).cast(pl.UInt32, strict=False) for name in frame.columns]
+    number = octets[0] * 16_777_216 + octets[1] * 65_536 + octets[2] * 256 + octets[3]
+    return number.alias(canonical.name)
+
+
+def canonical_networks(values: pl.Series) -> pl.Series:
+    """CIDR networks in canonical form (host bits cleared), null where a value is not one."""
+    text = values.cast(pl.String).str.strip_chars()
+    distinct = text.drop_nulls().unique().to_list()
+    mapping = {value: _canonical_network(value) for value in distinct}
+    return text.replace_strict(mapping, default=None, return_dtype=pl.String).alias(values.name)
+
+
+def _canonical_network(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_network(value, strict=False))
+    except ValueError:
+        return None
+
+
+def canonical_fqdns(values: pl.Series) -> pl.Series:
+    """Lower-case host names without the trailing dot; null where a value is not a host name."""
+    text = values.cast(pl.String).str.strip_chars().str.to_lowercase().str.strip_chars_end(".")
+    valid = text.str.contains(FQDN_PATTERN) & (text.str.len_bytes() <= 253)
+    return pl.select(pl.when(valid).then(text).otherwise(None)).to_series().alias(values.name)
