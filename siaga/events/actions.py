@@ -75,20 +75,18 @@ def store_events(frame: pl.DataFrame, *, report_id: int | None) -> StoreResult:
     if frame.height == 0:
         return StoreResult()
     findings = _collapse(frame)
-    result = StoreResult(merged=frame.height - findings.height)
     matches = _stored_matches(findings)
     if matches:
         known = findings.filter(pl.col("dedupe_key").is_in(list(matches)))
         _raise_counts(known, matches)
-        result.merged += int(known.get_column("count").sum())
         findings = findings.filter(~pl.col("dedupe_key").is_in(list(matches)))
     table = _table(findings, report_id)
     if connection.vendor == "postgresql":
         _copy(table)
     else:
         _bulk_create(table)
-    result.stored = table.height
-    return result
+    # Every event of the frame is either a new row or counted on one (in the frame or stored).
+    return StoreResult(stored=table.height, merged=frame.height - table.height)
 
 
 def _collapse(frame: pl.DataFrame) -> pl.DataFrame:
