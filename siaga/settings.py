@@ -234,6 +234,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Feeds fetched over HTTP(S) when due, and the feeds' drop folders (siaga.feeds.collectors).
     "collect-feeds": {"task": "siaga.feeds.tasks.collect_feeds", "schedule": 60.0},
+    # Feed events and reports past their retention (siaga.feeds.retention).
+    "apply-feed-retention": {"task": "siaga.feeds.tasks.apply_retention", "schedule": 24 * 3600.0},
     # Feed-event digests to constituents whose schedule is due (siaga.digests).
     "send-due-digests": {"task": "siaga.digests.tasks.send_due_digests", "schedule": 15 * 60.0},
     # Pulls from and pushes to remote TAXII collections, each at its own interval.
@@ -487,10 +489,12 @@ SIAGA_FEED_DROP_DIR = Path(
 ).resolve()
 # Reports are processed in chunks of this many KiB of CSV (memory per worker stays near a few
 # hundred MB at the default; each chunk is one transaction).
-SIAGA_FEED_CHUNK_KB = env_int("SIAGA_FEED_CHUNK_KB", 32 * 1024, minimum=1)
+SIAGA_FEED_CHUNK_KB = env_int("SIAGA_FEED_CHUNK_KB", 8 * 1024, minimum=1)
 # The same finding again within this many hours raises the stored event's count instead of
 # adding an event.
 SIAGA_EVENT_DEDUPE_HOURS = env_int("SIAGA_EVENT_DEDUPE_HOURS", 24, minimum=1)
+# Feed events and the reports they came from are deleted after this many days.
+SIAGA_FEED_RETENTION_DAYS = env_int("SIAGA_FEED_RETENTION_DAYS", 365, minimum=1)
 # A finding in a digest to a constituent is not repeated in its digests for this many days.
 SIAGA_DIGEST_SUPPRESS_DAYS = env_int("SIAGA_DIGEST_SUPPRESS_DAYS", 7, minimum=0)
 # The most events one digest webhook carries; the digest's CSV always has them all.

@@ -187,13 +187,15 @@ def suppressed_keys(organization_id: int, now: datetime) -> QuerySet:
 def digest_events(
     subscription: DigestSubscription, start: datetime, end: datetime
 ) -> QuerySet[Event]:
-    """The organization's events observed in (start, end] that the subscription asks for and
-    that were not sent within the suppression days; unordered (callers order or aggregate)."""
+    """The organization's events observed in (start, end] that the subscription asks for, that
+    are not on a warninglist (known-benign values stay out of alerting) and that were not sent
+    within the suppression days; unordered (callers order or aggregate)."""
     events = Event.objects.filter(
         constituent_id=subscription.organization_id,
         time_observation__gt=start,
         time_observation__lte=end,
         severity__gte=subscription.min_severity,
+        warninglisted=False,
     )
     if subscription.classification_types:
         events = events.filter(classification_type__in=subscription.classification_types)

@@ -35,6 +35,7 @@ OWN_COLUMNS = {
     "constituent": "constituent_id",
     "constituent_matched_by": "matched_by",
     "severity": "severity",
+    "warninglisted": "warninglisted",
     "count": "count",
     "last_seen": "last_seen",
     "dedupe_key": "dedupe_key",

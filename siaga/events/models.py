@@ -93,6 +93,8 @@ class Event(RestrictedModel):
     severity = models.PositiveSmallIntegerField(
         _("severity"), choices=Severity.choices, default=Severity.MEDIUM
     )
+    # On an enabled warninglist (a known-benign address, host or URL): kept out of digests.
+    warninglisted = models.BooleanField(_("on a warninglist"), default=False)
     count = models.PositiveIntegerField(_("times seen"), default=1)
     last_seen = models.DateTimeField(_("last seen"), default=timezone.now)
     dedupe_key = models.BigIntegerField(_("deduplication key"))

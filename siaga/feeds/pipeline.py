@@ -34,11 +34,14 @@ from siaga.feeds.enrich import enrich
 from siaga.feeds.models import Feed, FeedReport, QuarantinedRow, ReportChunk
 from siaga.feeds.parsers import abusech, intelmq, shadowserver
 from siaga.feeds.parsers.common import ParseResult
+from siaga.feeds.warninglisting import FLAG, flag_warninglisted
+from siaga.warninglists.matching import WarninglistIndex
+from siaga.warninglists.matching import current_index as current_warninglists
 
 
 def chunk_bytes() -> int:
     """How much CSV one chunk holds (``SIAGA_FEED_CHUNK_KB``)."""
-    return int(getattr(settings, "SIAGA_FEED_CHUNK_KB", 32 * 1024)) * 1024
+    return int(getattr(settings, "SIAGA_FEED_CHUNK_KB", 8 * 1024)) * 1024
 
 
 # Severity by RSIT taxonomy, before the constituent's profile raises it.
@@ -74,12 +77,21 @@ DEDUPE_FIELDS = (
 # --- Preparing a parsed frame ------------------------------------------------------------------------
 
 
-def prepare(frame: pl.DataFrame, index: OwnershipIndex, raised: frozenset[int]) -> pl.DataFrame:
-    """Enrich, attribute, grade and key a parsed frame (everything but storage).
+def prepare(
+    frame: pl.DataFrame,
+    index: OwnershipIndex,
+    raised: frozenset[int],
+    warninglists: WarninglistIndex | None = None,
+) -> pl.DataFrame:
+    """Enrich, attribute, grade, flag and key a parsed frame (everything but storage).
 
     ``raised``: organizations whose events are one step more severe (vital information
-    infrastructure, personal health data)."""
+    infrastructure, personal health data); ``warninglists``: the enabled lists (none: no flags)."""
     frame = attribute(enrich(frame), index)
+    if warninglists is not None:
+        frame = flag_warninglisted(frame, warninglists)
+    else:
+        frame = frame.with_columns(pl.lit(False).alias(FLAG))
     return frame.with_columns(_severity(raised), _dedupe_key())
 
 
@@ -181,6 +193,7 @@ def process_report(
     """Process a stored report; chunks stored by an earlier run are skipped."""
     index = current_index()
     raised = raised_organizations()
+    warninglists = current_warninglists()
     observed = report.received_at.astimezone(UTC)
     done = set(report.chunks.values_list("first_row", flat=True))
     total = path.stat().st_size
@@ -192,7 +205,7 @@ def process_report(
         if parsed is None:
             result.chunks_skipped += 1
         else:
-            _store_chunk(report, first_row, parsed, index, raised, result)
+            _store_chunk(report, first_row, parsed, (index, raised, warninglists), result)
         if progress is not None:
             progress(position, total)
     _finish(report, result)
@@ -249,11 +262,10 @@ def _store_chunk(
     report: FeedReport,
     first_row: int,
     parsed: ParseResult,
-    index: OwnershipIndex,
-    raised: frozenset[int],
+    context: tuple[OwnershipIndex, frozenset[int], WarninglistIndex],
     result: Progress,
 ) -> None:
-    frame = prepare(harmonized.conform(parsed.events), index, raised)
+    frame = prepare(harmonized.conform(parsed.events), *context)
     with transaction.atomic():
         _relax_commit()
         Feed.objects.select_for_update().only("pk").get(pk=report.feed_id)

@@ -1,6 +1,6 @@
 """Background work of the feeds app: the ``feeds.process`` job.
 
-A job processes one stored report chunk by chunk (``siaga.feeds.pipeline``; 32 MB of CSV per chunk,
+A job processes one stored report chunk by chunk (``siaga.feeds.pipeline``; 8 MB of CSV per chunk,
 a few hundred MB of memory at most whatever the file's size). Each chunk commits with its events;
 a job run again after its worker died skips the chunks already stored.
 """
@@ -86,3 +86,11 @@ def collect_feeds() -> dict[str, Any]:
         "repeated": dropped.repeated,
         "rejected": dropped.failed,
     }
+
+
+@shared_task(name="siaga.feeds.tasks.apply_retention")
+def apply_retention() -> dict[str, int]:
+    """Beat, daily: events and reports past ``SIAGA_FEED_RETENTION_DAYS``."""
+    from siaga.feeds.retention import do_apply_retention
+
+    return do_apply_retention().as_dict()

@@ -32,6 +32,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from siaga.core.observables import ObservableType
 from siaga.core.snapshots import ProcessSnapshot
 from siaga.warninglists.choices import ListType, observable_types_for
@@ -178,6 +180,7 @@ class WarninglistIndex:
         self._hostnames = _freeze(hostnames)
         self._strings = _freeze(strings)
         self._folded = _freeze(folded)
+        self._ipv4_arrays: tuple[np.ndarray, np.ndarray] | None = None
 
     # --- The parts of a check, each returning list indices --------------------------------------
     # The hot paths (IPs and domains) are written flat: a call or a temporary list less is a few
@@ -235,6 +238,31 @@ class WarninglistIndex:
         ]
 
     # --- Checks ----------------------------------------------------------------------------------
+
+    def ipv4_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """The IPv4 intervals covered by a CIDR list that applies to addresses, as sorted arrays
+        (starts, ends) for matching a whole column at once (feed events). Built once, then kept."""
+        if self._ipv4_arrays is None:
+            table = self._v4
+            starts, ends = [], []
+            for start, end, lists in zip(table.starts, table.ends, table.lists, strict=True):
+                if any("ip" in self.applies[i] for i in lists):
+                    starts.append(int.from_bytes(start, "big"))
+                    ends.append(int.from_bytes(end, "big"))
+            self._ipv4_arrays = (
+                np.asarray(starts, dtype=np.uint32),
+                np.asarray(ends, dtype=np.uint32),
+            )
+        return self._ipv4_arrays
+
+    def exact_values(self, kind: str) -> frozenset[str]:
+        """Values of string lists that apply to ``kind`` (case as listed and lower-case)."""
+        return frozenset(
+            value
+            for table in (self._strings, self._folded)
+            for value, hits in table.items()
+            if any(kind in self.applies[i] for i in hits)
+        )
 
     def check(self, kind: str, value: str) -> list[str]:
         """Names of the lists holding ``value`` (canonical, of observable type ``kind``)."""

@@ -21,7 +21,7 @@ def test_the_progress_bar_moves_until_the_job_succeeds(page, chromium, personas,
     expect(page).to_have_url(re.compile(r"/jobs/\d+/$"))
 
     seen: list[int] = []
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120  # the worker may start slowly on a busy machine
     while time.monotonic() < deadline:
         seen.append(int(page.get_attribute("[data-testid=job-progress]", "aria-valuenow")))
         if page.inner_text("[data-testid=job-status]").strip().lower() == "succeeded":

@@ -127,6 +127,15 @@ def test_filters_by_classification_type_and_least_severity(orgs):
     assert list(digest.items.values_list("event_id", flat=True)) == [wanted.pk]
 
 
+def test_events_on_a_warninglist_stay_out_of_digests(orgs):
+    subscription = make_subscription(orgs.hospital, None)
+    wanted = make_event(orgs.hospital, NOW - timedelta(hours=1))
+    make_event(orgs.hospital, NOW - timedelta(hours=1), warninglisted=True)
+    digest = build_digest(subscription, NOW)
+    assert digest is not None
+    assert list(digest.items.values_list("event_id", flat=True)) == [wanted.pk]
+
+
 def test_nothing_new_means_no_digest_but_the_look_is_recorded(orgs):
     subscription = make_subscription(orgs.hospital, None)
     make_event(orgs.hospital, NOW - timedelta(days=3))

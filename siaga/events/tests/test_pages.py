@@ -250,3 +250,17 @@ def test_the_report_link_is_for_those_who_see_feed_reports(client, personas):
     assert response.status_code == 200
     assert response.context["report_url"] is None
     assert reverse("feeds:report-detail", args=[event.report_id]) not in response.content.decode()
+
+
+def test_the_detail_says_when_an_event_is_on_a_warninglist(client, personas):
+    listed = make_event(personas.orgs.hospital, source_ip="192.0.2.53", warninglisted=True)
+    plain = make_event(personas.orgs.hospital, source_ip="192.0.2.54")
+    login(client, personas.cert_analyst)
+    assert (
+        "left out of digests"
+        in client.get(reverse("events:detail", args=[listed.pk])).content.decode()
+    )
+    assert (
+        "left out of digests"
+        not in client.get(reverse("events:detail", args=[plain.pk])).content.decode()
+    )

@@ -82,13 +82,17 @@ def test_a_reporter_may_not_start_jobs(personas, held_in_queue):
             "cert_admin",
             [
                 "audit.verify",
+                "digests.send",
                 "incidents.scan_deadlines",
                 "mail.collect",
                 "system.smoke",
                 "taxii.sync",
             ],
         ),
-        ("cert_analyst", ["incidents.scan_deadlines", "mail.collect", "system.smoke"]),
+        (
+            "cert_analyst",
+            ["digests.send", "incidents.scan_deadlines", "mail.collect", "system.smoke"],
+        ),
         ("auditor", ["audit.verify"]),
         ("constituent_reporter", []),
     ],
