@@ -246,10 +246,13 @@ FEED_FIELDS = (
     "parser",
     "collector",
     "url",
+    "auth_header",
+    "verify_tls",
     "fetch_every_minutes",
     "is_active",
     "description",
 )
+SECRET_FIELD = "secret"  # noqa: S105 (the name of a form field, not a password)
 MAX_FETCH_MINUTES = 366 * 24 * 60  # a yearly fetch is the rarest that makes sense
 
 
@@ -293,8 +296,12 @@ def _clean_feed(feed: Feed) -> None:
 def check_save_feed(user: Any, data: dict[str, Any], feed: Feed | None = None) -> Feed:
     """Create a feed (``feed`` None; needs ``feed.add``) or change one (``feed.change``).
 
-    ``data`` holds some of ``FEED_FIELDS``; the saves are audited by the audit signals."""
+    ``data`` holds some of ``FEED_FIELDS`` and may hold ``secret``, the value sent in the
+    authentication header: stored sealed, never shown; "" removes it, absent keeps it. The saves
+    are audited by the audit signals (the secret left out)."""
     require(user, "feed.add" if feed is None else "feed.change")
+    data = dict(data)
+    secret = data.pop(SECRET_FIELD, None)
     unknown = set(data) - set(FEED_FIELDS)
     if unknown:
         raise ValidationError(
@@ -304,6 +311,8 @@ def check_save_feed(user: Any, data: dict[str, Any], feed: Feed | None = None) -
         target = Feed() if feed is None else Feed.objects.select_for_update().get(pk=feed.pk)
         for name, value in data.items():
             setattr(target, name, value)
+        if secret is not None:
+            target.set_secret(secret)
         _clean_feed(target)
         target.save()
     return target

@@ -60,8 +60,12 @@ class EventFeedOut(Schema):
     parser: ParserKind
     collector: CollectorKind
     url: str
+    auth_header: str
+    has_secret: bool = Field(description="Whether a secret is stored (it is never shown).")
+    verify_tls: bool
     fetch_every_minutes: int
     last_fetched_at: datetime | None
+    last_error: str
     is_active: bool
     description: str
     last_report_id: int | None = Field(description="The report received last, if any.")
@@ -83,6 +87,11 @@ class EventFeedIn(Schema):
         description="Needed for the http collector: an https:// address (http:// only to the "
         "hosts the server allows).",
     )
+    auth_header: Text = Field(
+        "", max_length=100, description="A header sent with every fetch, e.g. Authorization."
+    )
+    secret: Text = Field("", max_length=2000, description="Its value; stored sealed, never shown.")
+    verify_tls: bool = True
     fetch_every_minutes: int = Field(1440, ge=1, le=actions.MAX_FETCH_MINUTES)
     is_active: bool = True
     description: Text = Field("", max_length=10_000)
@@ -96,6 +105,9 @@ class EventFeedPatch(Schema):
     parser: ParserKind = optional()
     collector: CollectorKind = optional()
     url: Text = optional(max_length=2000)
+    auth_header: Text = optional(max_length=100)
+    secret: Text = optional(max_length=2000, description='"" removes the stored secret.')
+    verify_tls: bool = optional()
     fetch_every_minutes: int = optional(ge=1, le=actions.MAX_FETCH_MINUTES)
     is_active: bool = optional()
     description: Text = optional(max_length=10_000)

@@ -66,6 +66,18 @@ class ReportUploadForm(forms.Form):
 class FeedForm(forms.ModelForm):
     """Create or change a feed; the address rules are checked by ``check_save_feed``."""
 
+    secret = forms.CharField(
+        label=_("Authentication secret"),
+        required=False,
+        max_length=2000,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_(
+            "Sent in the authentication header with every fetch; stored sealed and never shown "
+            "again. Leave empty to keep the one stored."
+        ),
+    )
+
     class Meta:
         model = Feed
         fields = list(FEED_FIELDS)
@@ -76,6 +88,7 @@ class FeedForm(forms.ModelForm):
                 "only to the hosts the server allows)."
             ),
             "fetch_every_minutes": _("How often an HTTP feed is fetched."),
+            "auth_header": _("For example Authorization, or Auth-Key for abuse.ch."),
         }
 
     def _post_clean(self) -> None:
@@ -83,4 +96,7 @@ class FeedForm(forms.ModelForm):
         pass
 
     def changes(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in FEED_FIELDS}
+        changed = {name: self.cleaned_data[name] for name in FEED_FIELDS}
+        if self.cleaned_data.get("secret"):
+            changed["secret"] = self.cleaned_data["secret"]
+        return changed

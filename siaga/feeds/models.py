@@ -56,6 +56,10 @@ class Feed(TimeStampedModel, RestrictedModel):
         self.secret = signing.seal(plain) if plain else ""
 
     @property
+    def has_secret(self) -> bool:
+        return bool(self.secret)
+
+    @property
     def plain_secret(self) -> str:
         return signing.unseal(self.secret) if self.secret else ""
 

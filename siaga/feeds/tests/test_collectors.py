@@ -188,3 +188,27 @@ def test_the_same_file_dropped_again_is_one_report(db):
     assert (again.received, again.repeated) == ([], 1)
     assert FeedReport.objects.count() == 1
     assert len(list((collectors.drop_folder(feed) / "done").iterdir())) == 2
+
+
+def test_the_secret_is_set_through_the_api_and_never_shown(db, personas, server):
+    from siaga.core.testing import api_client_for
+
+    admin = api_client_for(personas.cert_admin)
+    body = {
+        "name": "Shadowserver API",
+        "parser": "shadowserver",
+        "collector": "http",
+        "url": f"{server}/daily",
+        "auth_header": "Auth-Key",
+        "secret": SECRET,
+    }
+    created = admin.post("/api/v1/feeds", body, content_type="application/json")
+    assert created.status_code == 201, created.content
+    assert created.json()["has_secret"] is True
+    assert SECRET not in created.content.decode()
+    feed = Feed.objects.get(pk=created.json()["id"])
+    assert collectors.fetch_feed(feed).file_name == "2026-11-29-scan_example.csv"
+    cleared = admin.patch(
+        f"/api/v1/feeds/{feed.pk}", {"secret": ""}, content_type="application/json"
+    )
+    assert cleared.json()["has_secret"] is False
