@@ -479,7 +479,9 @@ def _email(digest: Digest, contact: Contact | None) -> list[Delivery]:
 def _run_one(subscription_id: int, now: datetime) -> Digest | None:
     with transaction.atomic():
         locked = (
-            DigestSubscription.objects.select_for_update()
+            # Only the subscription's row: its contact may be missing (an outer join, which
+            # PostgreSQL will not lock).
+            DigestSubscription.objects.select_for_update(of=("self",))
             .filter(pk=subscription_id)
             .select_related("organization", "contact")
             .first()

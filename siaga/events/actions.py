@@ -1,4 +1,4 @@
-"""Storing feed events: deduplication within the window, bulk writes, and retention.
+"""Storing feed events: deduplication within the window and bulk writes (retention: ``siaga.feeds.retention``).
 
 ``store_events(frame, ...)`` takes a harmonized frame that was attributed and keyed
 (``siaga.feeds.pipeline``) and writes it in the caller's transaction:
