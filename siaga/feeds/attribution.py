@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-import numpy as np
 import polars as pl
 
 from siaga.constituents.lookup import OwnershipIndex
-from siaga.feeds.columns import ipv4_numbers
+from siaga.feeds.columns import in_ranges, ipv4_numbers
 
 CONSTITUENT = "constituent"  # the owning organization's id (Siaga's, not an IntelMQ field)
 MATCHED_BY = "constituent_matched_by"  # "ip", "asn" or "domain"
@@ -43,11 +42,8 @@ def _by_ip(addresses: pl.Series, index: OwnershipIndex) -> pl.Series:
     numbers = ipv4_numbers(addresses)
     result = pl.Series("by_ip", [None] * len(addresses), dtype=pl.Int64)
     if len(starts):
-        values = numbers.fill_null(0).to_numpy().astype(np.uint32)
-        position = np.searchsorted(starts, values, side="right") - 1
-        clipped = np.clip(position, 0, len(starts) - 1)
-        inside = numbers.is_not_null().to_numpy() & (position >= 0) & (values <= ends[clipped])
-        found = pl.Series("by_ip", owners[clipped], dtype=pl.Int64)
+        position, inside = in_ranges(numbers, starts, ends)
+        found = pl.Series("by_ip", owners[position], dtype=pl.Int64)
         result = pl.select(pl.when(pl.lit(inside)).then(pl.lit(found))).to_series()
     others = addresses.filter(numbers.is_null() & addresses.is_not_null()).unique().to_list()
     if others:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 
+import numpy as np
 import polars as pl
 
 # Four decimal octets without leading zeros (``ipaddress`` refuses "010.0.0.1" as ambiguous, so do we).
@@ -72,8 +73,15 @@ def _canonical_network(value: str) -> str | None:
         return None
 
 
-def canonical_fqdns(values: pl.Series) -> pl.Series:
-    """Lower-case host names without the trailing dot; null where a value is not a host name."""
-    text = values.cast(pl.String).str.strip_chars().str.to_lowercase().str.strip_chars_end(".")
-    valid = text.str.contains(FQDN_PATTERN) & (text.str.len_bytes() <= 253)
-    return pl.select(pl.when(valid).then(text).otherwise(None)).to_series().alias(values.name)
+def in_ranges(
+    numbers: pl.Series, starts: np.ndarray, ends: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For 32-bit address numbers (nulls allowed) and sorted disjoint ranges: (index of the range
+    holding each address, whether one does) — one ``numpy.searchsorted`` for the whole column."""
+    values = numbers.fill_null(0).to_numpy().astype(np.uint32)
+    if not len(starts):
+        return np.zeros(len(values), dtype=np.int64), np.zeros(len(values), dtype=bool)
+    position = np.searchsorted(starts, values, side="right") - 1
+    clipped = np.clip(position, 0, len(starts) - 1)
+    inside = numbers.is_not_null().to_numpy() & (position >= 0) & (values <= ends[clipped])
+    return clipped, inside

@@ -24,7 +24,7 @@ import numpy as np
 import polars as pl
 from django.conf import settings
 
-from siaga.feeds.columns import ipv4_numbers
+from siaga.feeds.columns import in_ranges, ipv4_numbers
 
 # What each kind of database gives, as harmonized fields (for source.* and destination.*).
 ASN_FIELDS = {"asn": pl.Int64(), "as_name": pl.String()}
@@ -96,7 +96,7 @@ class RangeTable:
     def lookup(self, addresses: pl.Series) -> pl.DataFrame:
         """For canonical address texts: one row of values each (nulls where nothing matched)."""
         numbers = ipv4_numbers(addresses)
-        position, hit = self._positions(numbers)
+        position, hit = in_ranges(numbers, self.starts, self.ends)
         if self.values.height:
             found = self.values[position]
         else:
@@ -111,17 +111,6 @@ class RangeTable:
             [pl.when(hit_column).then(pl.col(name)).alias(name) for name in self.fields]
         )
         return self._with_ipv6(found, addresses, numbers)
-
-    def _positions(self, numbers: pl.Series) -> tuple[np.ndarray, np.ndarray]:
-        """(index of the range holding each address, whether one does)."""
-        valid = numbers.is_not_null().to_numpy()
-        values = numbers.fill_null(0).to_numpy().astype(np.uint32)
-        if not len(self.starts):
-            return np.zeros(len(values), dtype=np.int64), np.zeros(len(values), dtype=bool)
-        index = np.searchsorted(self.starts, values, side="right") - 1
-        clipped = np.clip(index, 0, len(self.ends) - 1)
-        inside = valid & (index >= 0) & (values <= self.ends[clipped])
-        return clipped, inside
 
     def _with_ipv6(
         self, found: pl.DataFrame, addresses: pl.Series, numbers: pl.Series

@@ -9,10 +9,9 @@ the analyst still finds it. IPv4 addresses are matched against the CIDR lists' i
 
 from __future__ import annotations
 
-import numpy as np
 import polars as pl
 
-from siaga.feeds.columns import ipv4_numbers
+from siaga.feeds.columns import in_ranges, ipv4_numbers
 from siaga.warninglists.matching import WarninglistIndex
 
 FLAG = "warninglisted"
@@ -30,11 +29,7 @@ def _by_address(addresses: pl.Series, index: WarninglistIndex) -> pl.Series:
     flagged = addresses.is_in(sorted(exact)).fill_null(False) if exact else _none(len(addresses))
     starts, ends = index.ipv4_arrays()
     if len(starts):
-        numbers = ipv4_numbers(addresses)
-        values = numbers.fill_null(0).to_numpy().astype(np.uint32)
-        position = np.searchsorted(starts, values, side="right") - 1
-        clipped = np.clip(position, 0, len(starts) - 1)
-        inside = numbers.is_not_null().to_numpy() & (position >= 0) & (values <= ends[clipped])
+        _position, inside = in_ranges(ipv4_numbers(addresses), starts, ends)
         flagged = flagged | pl.Series(inside)
     # IPv6 (and any other spelling): through the matcher, once per distinct value.
     not_ipv4 = pl.select(pl.when(ipv4_numbers(addresses).is_null()).then(pl.lit(addresses)))
