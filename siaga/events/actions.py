@@ -36,6 +36,7 @@ OWN_COLUMNS = {
     "constituent_matched_by": "matched_by",
     "severity": "severity",
     "warninglisted": "warninglisted",
+    "intel_matched": "intel_matched",
     "count": "count",
     "last_seen": "last_seen",
     "dedupe_key": "dedupe_key",

@@ -95,6 +95,8 @@ class Event(RestrictedModel):
     )
     # On an enabled warninglist (a known-benign address, host or URL): kept out of digests.
     warninglisted = models.BooleanField(_("on a warninglist"), default=False)
+    # The address, host or URL is an indicator in the intelligence store (``feeds.correlating``).
+    intel_matched = models.BooleanField(_("known to the intelligence store"), default=False)
     count = models.PositiveIntegerField(_("times seen"), default=1)
     last_seen = models.DateTimeField(_("last seen"), default=timezone.now)
     dedupe_key = models.BigIntegerField(_("deduplication key"))

@@ -20,6 +20,9 @@ from siaga.core.models import RestrictedModel, TimeStampedModel
 from siaga.feeds.choices import CollectorKind, FeedReportStatus, ParserKind, ReportSource
 from siaga.notifications import signing
 
+# Collectors that run on the feed's schedule (``fetch_every_minutes``).
+SCHEDULED_COLLECTORS = (CollectorKind.HTTP, CollectorKind.IMAP, CollectorKind.TAXII)
+
 
 class Feed(TimeStampedModel, RestrictedModel):
     """A source of reports (Shadowserver's daily reports, an abuse.ch list, a partner's file)."""
@@ -38,6 +41,20 @@ class Feed(TimeStampedModel, RestrictedModel):
     auth_header = models.CharField(_("authentication header"), max_length=100, blank=True)
     secret = models.TextField(blank=True, editable=False)
     verify_tls = models.BooleanField(_("verify the TLS certificate"), default=True)
+    # IMAP and TAXII: the account (the secret is its password); HTTP: unused.
+    username = models.CharField(_("user name"), max_length=200, blank=True)
+    mail_host = models.CharField(_("IMAP server"), max_length=255, blank=True)
+    mail_port = models.PositiveIntegerField(_("IMAP port"), default=993)
+    mail_folder = models.CharField(_("IMAP folder"), max_length=200, default="INBOX")
+    mail_use_tls = models.BooleanField(_("IMAP over TLS"), default=True)
+    # Attachments whose file name matches this shell pattern become reports (e.g. "*.csv").
+    attachment_pattern = models.CharField(
+        _("attachment names"), max_length=200, default="*", blank=True
+    )
+    # The operator's mapping for the mapped CSV/JSON parsers (see ``parsers.mapping``).
+    mapping = models.JSONField(_("field mapping"), default=dict, blank=True)
+    # Where the collector left off (TAXII: the last X-TAXII-Date-Added-Last seen).
+    cursor = models.CharField(max_length=100, blank=True, editable=False)
     fetch_every_minutes = models.PositiveIntegerField(_("fetch every (minutes)"), default=1440)
     last_fetched_at = models.DateTimeField(_("last fetched"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
@@ -64,7 +81,11 @@ class Feed(TimeStampedModel, RestrictedModel):
         return signing.unseal(self.secret) if self.secret else ""
 
     def fetch_is_due(self, now: datetime | None = None) -> bool:
-        if not (self.is_active and self.collector == CollectorKind.HTTP and self.url):
+        if not (self.is_active and self.collector in SCHEDULED_COLLECTORS):
+            return False
+        if self.collector == CollectorKind.IMAP and not self.mail_host:
+            return False
+        if self.collector != CollectorKind.IMAP and not self.url:
             return False
         if self.last_fetched_at is None:
             return True

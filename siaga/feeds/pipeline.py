@@ -92,6 +92,7 @@ def prepare(
         frame = flag_warninglisted(frame, warninglists)
     else:
         frame = frame.with_columns(pl.lit(False).alias(FLAG))
+    frame = frame.with_columns(pl.lit(False).alias("intel_matched"))
     return frame.with_columns(_severity(raised), _dedupe_key())
 
 
