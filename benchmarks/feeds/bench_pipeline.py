@@ -87,7 +87,7 @@ def without_storage(path: Path, index: Any) -> tuple[int, int, float]:
 
     report_type = shadowserver.detect_report(path.name)
     assert report_type is not None, path.name
-    parser = shadowserver.ChunkParser(report_type, pipeline.header_of(path))
+    parser = shadowserver.ChunkParser(report_type, pipeline.header_of(path), keep_extra=False)
     events = quarantined = 0
     started = time.perf_counter()
     for chunk in pipeline.chunks(path):

@@ -219,7 +219,9 @@ def _parsed_chunks(
     parser_kind = report.feed.parser
     if parser_kind == ParserKind.SHADOWSERVER:
         report_type = report_type_of(report)
-        parser = shadowserver.ChunkParser(report_type, header_of(path), observation_time=observed)
+        parser = shadowserver.ChunkParser(
+            report_type, header_of(path), observation_time=observed, keep_extra=False
+        )
         for chunk in chunks(path):
             if chunk.first_row in done:
                 yield chunk.first_row, None, len(chunk.data)

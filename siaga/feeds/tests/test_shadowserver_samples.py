@@ -739,3 +739,22 @@ def test_any_cell_text_gives_an_event_or_a_quarantined_row(data: st.DataObject) 
     assert all(q.reason for q in result.quarantine)
     for field, value in _report(stem).constant_fields.items():
         assert set(result.events.get_column(field).to_list()) <= {value}
+
+
+@pytest.mark.parametrize("stem", _stems())
+def test_reading_only_the_harmonized_columns_gives_the_same_events(stem: str) -> None:
+    """The pipeline reads only the columns that become fields (``keep_extra=False``): every
+    harmonized value, row, offset and quarantined line must be what the full read gives."""
+    from siaga.feeds.parsers.shadowserver import ChunkParser
+
+    data = (SAMPLES / f"{stem}.csv").read_bytes().removeprefix(b"\xef\xbb\xbf")
+    header, _, body = data.partition(b"\n")
+    parsed = {
+        keep: ChunkParser(
+            _report(stem), header.decode(), observation_time=OBSERVED, keep_extra=keep
+        ).parse(body, first_row=1, first_offset=len(header) + 1)
+        for keep in (True, False)
+    }
+    assert parsed[False].events.drop("extra").equals(parsed[True].events.drop("extra"))
+    assert parsed[False].events.get_column("extra").null_count() == parsed[False].events.height
+    assert parsed[False].quarantine == parsed[True].quarantine

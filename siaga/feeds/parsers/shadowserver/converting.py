@@ -20,6 +20,7 @@ from siaga.feeds.columns import (
     canonical_networks,
 )
 from siaga.feeds.parsers.common import QuarantinedRow
+from siaga.feeds.parsers.shadowserver.reading import Lines
 from siaga.feeds.parsers.shadowserver.schema import (
     ADDRESS_CONVERSIONS,
     FALLIBLE_CONVERSIONS,
@@ -31,9 +32,14 @@ from siaga.feeds.parsers.shadowserver.schema import (
 # --- Converting: one polars expression per rule, all run in one select ------------------------------
 
 
-def selection(report: ReportType, header: list[str], observed: datetime) -> list[pl.Expr]:
+def selection(
+    report: ReportType, header: list[str], observed: datetime, *, keep_extra: bool = True
+) -> list[pl.Expr]:
     """The expressions that turn a table of text columns into harmonized columns, ``extra``,
-    ``_row`` and ``_problem`` (why a required field is unusable, null when none is)."""
+    ``_row`` and ``_problem`` (why a required field is unusable, null when none is).
+
+    ``keep_extra=False``: ``extra`` stays empty (the pipeline keeps each event's line offset and
+    reads the extra columns back from the stored report when someone looks)."""
     fields: dict[str, pl.Expr] = {}
     extra: dict[str, pl.Expr] = {}
     problems: list[pl.Expr] = []
@@ -78,11 +84,22 @@ def selection(report: ReportType, header: list[str], observed: datetime) -> list
         *[expr.alias(field) for field, expr in fields.items()],
         *[pl.lit(value, pl.String).alias(field) for field, value in constants.items()],
         pl.lit(observed, dtype=harmonized.UTC_TIME).alias("time.observation"),
-        _extra_struct(extra),
+        _extra_struct(extra if keep_extra else {}),
         pl.col("_row"),
         (pl.concat_str(problems, separator="; ", ignore_nulls=True) if problems else pl.lit(""))
         .replace("", None)
         .alias("_problem"),
+    ]
+
+
+def harmonized_columns(report: ReportType, header: list[str]) -> list[str]:
+    """The report's columns that become harmonized fields or decide whether a row is refused:
+    all that is read when the extra columns are not kept."""
+    return [
+        column
+        for column in header
+        if any(rule.column == column and rule.extra_key is None for rule in report.rules)
+        or any(rule.column == column for rule in report.required_fields)
     ]
 
 
@@ -144,10 +161,11 @@ def _timestamp(text: pl.Expr) -> pl.Expr:
 
 
 def fix_unusual_addresses(
-    converted: pl.DataFrame, table: pl.DataFrame, report: ReportType
+    converted: pl.DataFrame, table: pl.DataFrame, report: ReportType, *, keep_extra: bool = True
 ) -> pl.DataFrame:
     """Addresses and networks the expressions did not take (IPv6, odd spellings): checked once per
-    distinct value with ``ipaddress``; a required one that is still unreadable refuses its row."""
+    distinct value with ``ipaddress``; a required one that is still unreadable refuses its row, an
+    optional one keeps its text in ``extra`` (unless extras are read back from the line)."""
     for rule in report.rules:
         if (
             rule.conversion not in ADDRESS_CONVERSIONS
@@ -179,7 +197,7 @@ def fix_unusual_addresses(
                 .otherwise(pl.col("_problem"))
                 .alias("_problem")
             )
-        else:
+        elif keep_extra:
             converted = _keep_in_extra(converted, rule.column, table, unreadable)
     return converted
 
@@ -199,7 +217,7 @@ def _keep_in_extra(
 
 
 def refusals(
-    refused: pl.DataFrame, table: pl.DataFrame, data: bytes, first_row: int
+    refused: pl.DataFrame, table: pl.DataFrame, lines: Lines, first_row: int
 ) -> list[QuarantinedRow]:
     """Quarantined rows with their original text: kept by the careful path; the fast path read
     every line as one record, so the n-th line of the chunk is row ``first_row + n``."""
@@ -207,13 +225,11 @@ def refusals(
     kept = dict(
         table.filter(pl.col("_row").is_in(rows.implode())).select("_row", "_line").iter_rows()
     )
-    lines: list[bytes] | None = None
     quarantined = []
     for row, reason in refused.select("_row", "_problem").iter_rows():
         raw = kept.get(row)
         if raw is None:
-            lines = lines or data.split(b"\n")
-            raw = lines[row - first_row].decode("utf-8", errors="replace")
+            raw = lines.text(row - first_row)
         quarantined.append(QuarantinedRow(row=row, reason=reason, raw=raw))
     return quarantined
 

@@ -21,12 +21,37 @@ from siaga.feeds.parsers.common import QuarantinedRow
 _QUOTED = r'"(?:[^"]|"")*"'
 
 
-def line_offsets(data: bytes, table: pl.DataFrame, first_row: int, first_offset: int) -> pl.Series:
+class Lines:
+    """A chunk's bytes and where each of its lines starts: found once (numpy), shared by the
+    reader, the line offsets and the quarantine, instead of splitting the chunk again each time."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self._starts: np.ndarray | None = None
+
+    @property
+    def starts(self) -> np.ndarray:
+        """Offsets of every line start within the chunk (after the last newline too)."""
+        if self._starts is None:
+            newlines = np.flatnonzero(np.frombuffer(self.data, dtype=np.uint8) == 0x0A)
+            self._starts = np.concatenate(([0], newlines + 1)).astype(np.int64)
+        return self._starts
+
+    def text(self, index: int) -> str:
+        """The chunk's ``index``-th line (0-based), without its newline."""
+        starts = self.starts
+        start = int(starts[index])
+        end = int(starts[index + 1]) - 1 if index + 1 < len(starts) else len(self.data)
+        return self.data[start:end].decode("utf-8", errors="replace")
+
+    def has_blank_line(self) -> bool:
+        return bool(np.any(np.diff(self.starts) == 1)) or self.data.startswith(b"\n")
+
+
+def line_offsets(lines: Lines, table: pl.DataFrame, first_row: int, first_offset: int) -> pl.Series:
     """The file offset of each row's line (row numbers count the chunk's lines from first_row)."""
-    newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 0x0A)
-    starts = np.concatenate(([0], newlines + 1)).astype(np.int64) + first_offset
     index = table.get_column("_row").to_numpy() - first_row
-    return pl.Series("_offset", starts[index], dtype=pl.Int64)
+    return pl.Series("_offset", lines.starts[index] + first_offset, dtype=pl.Int64)
 
 
 def header_names(line: str) -> list[str]:
@@ -44,18 +69,25 @@ def header_names(line: str) -> list[str]:
 _END = "\x02"  # appended to every line as one more field: a short or long row loses it
 
 
-def read_lines(data: bytes, header: list[str], first_row: int) -> tuple[pl.DataFrame, list]:
+def read_lines(
+    lines: Lines, header: list[str], first_row: int, columns: list[str] | None = None
+) -> tuple[pl.DataFrame, list]:
     """The chunk as a table of text columns plus ``_row`` and ``_line``, and its misshapen lines.
 
     Fast path: every line gets one more field, ``_END``; the CSV reader pads a short row and cuts a
     long one, so in both cases that field is not ``_END`` and the row is set aside. Chunks the fast
     path cannot vouch for (bytes that are not UTF-8, carriage returns, quotes that span lines, blank
     lines) are checked line by line instead.
+
+    ``columns``: only these are needed (the fast path then materializes only them, five times
+    faster on wide reports; the careful path may give more).
     """
+    data = lines.data
+    expected = len(lines.starts) - 1
     if not data.endswith(b"\n"):
         data += b"\n"
-    expected = data.count(b"\n")
-    if _fast_path_applies(data):
+        expected += 1
+    if _fast_path_applies(lines):
         marked = data.replace(b"\n", f",{_END}\n".encode())
         try:
             table = pl.read_csv(
@@ -63,6 +95,7 @@ def read_lines(data: bytes, header: list[str], first_row: int) -> tuple[pl.DataF
                 has_header=False,
                 # A fixed schema, not names: the first row must not decide the column count.
                 schema=dict.fromkeys([*header, "_end"], pl.String),
+                columns=_projection(header, columns),
                 missing_columns="insert",
                 extra_columns="ignore",
                 truncate_ragged_lines=True,
@@ -73,18 +106,26 @@ def read_lines(data: bytes, header: list[str], first_row: int) -> tuple[pl.DataF
             # path names the line.
             table = None
         if table is not None and table.height == expected:
-            return _split_misshapen(table, data, header, first_row)
+            return _split_misshapen(table, lines, header, first_row)
     return _read_carefully(data, header, first_row)
 
 
-def _fast_path_applies(data: bytes) -> bool:
+def _projection(header: list[str], columns: list[str] | None) -> list[int] | None:
+    """Column positions to read (with the end marker's, always); None: all of them."""
+    if columns is None:
+        return None
+    wanted = set(columns)
+    return [index for index, name in enumerate(header) if name in wanted] + [len(header)]
+
+
+def _fast_path_applies(lines: Lines) -> bool:
     # Bytes that are not UTF-8 make the CSV reader fail, which also sends the chunk to the careful
     # path: no need to decode the whole chunk here.
-    return not (b"\r" in data or b"\n\n" in data or data.startswith(b"\n"))
+    return bool(lines.data) and not (b"\r" in lines.data or lines.has_blank_line())
 
 
 def _split_misshapen(
-    table: pl.DataFrame, data: bytes, header: list[str], first_row: int
+    table: pl.DataFrame, lines: Lines, header: list[str], first_row: int
 ) -> tuple[pl.DataFrame, list[QuarantinedRow]]:
     """Set aside rows that lost the end marker: long ones are quarantined; short ones (their
     marker landed in a data column) are split again one at a time, as the careful path does."""
@@ -100,10 +141,9 @@ def _split_misshapen(
     )
     if not (short.any() or long.any()):
         return good, []
-    lines = data.split(b"\n")
 
     def text(row: int) -> str:
-        return lines[row - first_row].decode("utf-8", errors="replace")
+        return lines.text(row - first_row)
 
     quarantine = [
         QuarantinedRow(row=row, reason=_field_count_reason(text(row)), raw=text(row))
