@@ -13,6 +13,8 @@ recorded is skipped, so processing a report again after a crash neither loses no
 from __future__ import annotations
 
 import hashlib
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,8 +34,9 @@ from siaga.feeds.attribution import CONSTITUENT, attribute
 from siaga.feeds.choices import FeedReportStatus, ParserKind
 from siaga.feeds.enrich import enrich
 from siaga.feeds.models import Feed, FeedReport, QuarantinedRow, ReportChunk
-from siaga.feeds.parsers import abusech, intelmq, shadowserver
+from siaga.feeds.parsers import shadowserver
 from siaga.feeds.parsers.common import ParseResult
+from siaga.feeds.parsers.registry import parse_whole
 from siaga.feeds.warninglisting import FLAG, flag_warninglisted
 from siaga.warninglists.matching import WarninglistIndex
 from siaga.warninglists.matching import current_index as current_warninglists
@@ -192,48 +195,146 @@ def process_report(
     report: FeedReport, path: Path, *, progress: ProgressCallback | None = None
 ) -> Progress:
     """Process a stored report; chunks stored by an earlier run are skipped."""
-    index = current_index()
-    raised = raised_organizations()
-    warninglists = current_warninglists()
+    context = current_context()
     observed = report.received_at.astimezone(UTC)
     done = set(report.chunks.values_list("first_row", flat=True))
     total = path.stat().st_size
     result = Progress()
     FeedReport.objects.filter(pk=report.pk).update(status=FeedReportStatus.PROCESSING, error="")
     position = 0
-    for first_row, parsed, size in _parsed_chunks(report, path, observed, done):
+    prepared = (
+        (first_row, _prepared(parsed, context), size)
+        for first_row, parsed, size in _parsed_chunks(report, path, observed, done)
+    )
+    for first_row, ready, size in ahead(prepared):
         position += size
-        if parsed is None:
+        if ready is None:
             result.chunks_skipped += 1
         else:
-            _store_chunk(report, first_row, parsed, (index, raised, warninglists), result)
+            _store_chunk(report, first_row, ready, result)
         if progress is not None:
             progress(position, total)
     _finish(report, result)
     return result
 
 
+Context = tuple[OwnershipIndex, frozenset[int], WarninglistIndex]
+
+
+def current_context() -> Context:
+    """What ``prepare`` needs besides the frame, loaded once per report (in the thread that may
+    use the database)."""
+    return current_index(), raised_organizations(), current_warninglists()
+
+
+@dataclass(frozen=True)
+class PreparedChunk:
+    parsed: ParseResult
+    frame: pl.DataFrame  # the parsed events enriched, attributed, graded and keyed
+
+
+def _prepared(parsed: ParseResult | None, context: Context) -> PreparedChunk | None:
+    if parsed is None:
+        return None
+    return PreparedChunk(parsed, prepare(harmonized.conform(parsed.events), *context))
+
+
+_DONE = object()
+
+
+def ahead(items: Iterator[Any], depth: int = 1) -> Iterator[Any]:
+    """The items of ``items``, produced in a thread up to ``depth`` ahead of the consumer.
+
+    The pipeline reads and prepares the next chunk (polars and numpy: they release the GIL) while
+    this thread stores the current one (the database works in its own process): on two cores the
+    two halves overlap. The producer touches no database connection — everything it needs was
+    loaded before — and an error on either side stops both: the producer's is raised here."""
+    slots: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def offer(entry: tuple[Any, BaseException | None]) -> bool:
+        """Put unless the consumer has gone (it would never take it: the producer must end)."""
+        while not stop.is_set():
+            try:
+                slots.put(entry, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not offer((item, None)):
+                    return
+            offer((_DONE, None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            offer((_DONE, exc))
+
+    producer = threading.Thread(target=produce, name="feeds-prepare", daemon=True)
+    producer.start()
+    try:
+        while True:
+            item, error = slots.get()
+            if item is _DONE:
+                if error is not None:
+                    raise error
+                return
+            yield item
+    finally:
+        stop.set()
+        producer.join()
+
+
 def _parsed_chunks(
     report: FeedReport, path: Path, observed: datetime, done: set[int]
 ) -> Iterator[tuple[int, ParseResult | None, int]]:
+    """Chunks parsed one by one (a generator that ``ahead`` runs in its own thread: what needs
+    the database is looked up here, before the first chunk is asked for)."""
     parser_kind = report.feed.parser
     if parser_kind == ParserKind.SHADOWSERVER:
         report_type = report_type_of(report)
         parser = shadowserver.ChunkParser(
             report_type, header_of(path), observation_time=observed, keep_extra=False
         )
-        for chunk in chunks(path):
-            if chunk.first_row in done:
-                yield chunk.first_row, None, len(chunk.data)
-                continue
-            parsed = parser.parse(chunk.data, first_row=chunk.first_row, first_offset=chunk.offset)
-            yield chunk.first_row, parsed, len(chunk.data)
-        return
+        return _shadowserver_chunks(parser, path, done)
+    return _whole_file(parser_kind, parser_mapping(report.feed), path, observed, done)
+
+
+def parser_mapping(feed: Feed) -> dict[str, Any]:
+    """The feed's mapping for the mapped parsers, its events named after the feed (and its
+    provider) unless the mapping says otherwise."""
+    mapping = dict(feed.mapping or {})
+    constants = mapping.get("constants", {})
+    if isinstance(constants, dict):
+        defaults = {"feed.name": feed.name, "feed.provider": feed.provider}
+        mapping["constants"] = {
+            **{key: value for key, value in defaults.items() if value},
+            **constants,
+        }
+    return mapping
+
+
+def _shadowserver_chunks(
+    parser: shadowserver.ChunkParser, path: Path, done: set[int]
+) -> Iterator[tuple[int, ParseResult | None, int]]:
+    for chunk in chunks(path):
+        if chunk.first_row in done:
+            yield chunk.first_row, None, len(chunk.data)
+            continue
+        parsed = parser.parse(chunk.data, first_row=chunk.first_row, first_offset=chunk.offset)
+        yield chunk.first_row, parsed, len(chunk.data)
+
+
+def _whole_file(
+    parser_kind: str, mapping: dict[str, Any], path: Path, observed: datetime, done: set[int]
+) -> Iterator[tuple[int, ParseResult | None, int]]:
     if 1 in done:
         yield 1, None, path.stat().st_size
         return
     data = path.read_bytes()
-    yield 1, _parse_whole(parser_kind, data, observed), len(data)
+    parsed = parse_whole(parser_kind, data, observation_time=observed, mapping=mapping)
+    yield 1, parsed, len(data)
 
 
 def report_type_of(report: FeedReport) -> shadowserver.ReportType:
@@ -245,30 +346,10 @@ def report_type_of(report: FeedReport) -> shadowserver.ReportType:
     return found
 
 
-WHOLE_FILE_PARSERS: dict[str, Callable[..., ParseResult]] = {
-    ParserKind.FEODO_JSON: abusech.parse_feodo_json,
-    ParserKind.FEODO_CSV: abusech.parse_feodo_csv,
-    ParserKind.URLHAUS_CSV: abusech.parse_urlhaus_csv,
-    ParserKind.THREATFOX_JSON: abusech.parse_threatfox_json,
-    ParserKind.INTELMQ_JSONL: intelmq.parse_intelmq_jsonl,
-}
-
-
-def _parse_whole(parser_kind: str, data: bytes, observed: datetime) -> ParseResult:
-    parse = WHOLE_FILE_PARSERS.get(parser_kind)
-    if parse is None:
-        raise ValueError(f"no parser for {parser_kind!r}")
-    return parse(data, observation_time=observed)
-
-
 def _store_chunk(
-    report: FeedReport,
-    first_row: int,
-    parsed: ParseResult,
-    context: tuple[OwnershipIndex, frozenset[int], WarninglistIndex],
-    result: Progress,
+    report: FeedReport, first_row: int, ready: PreparedChunk, result: Progress
 ) -> None:
-    frame = prepare(harmonized.conform(parsed.events), *context)
+    parsed, frame = ready.parsed, ready.frame
     with transaction.atomic():
         _relax_commit()
         Feed.objects.select_for_update().only("pk").get(pk=report.feed_id)

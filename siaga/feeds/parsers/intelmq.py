@@ -112,7 +112,7 @@ _ACCEPTS: dict[Kind, frozenset[type]] = {
     "longitude": frozenset({str, *_NUMBER}),
     "raw": frozenset({str}),
 }
-_EXPECTED = {
+EXPECTED = {
     "text": "a string",
     "ip": "an IP address as a string",
     "network": "an IP network as a string",
@@ -124,7 +124,7 @@ _EXPECTED = {
     "longitude": "a number",
     "raw": "base64 text",
 }
-_INVALID = {
+INVALID = {
     "ip": "not an IP address",
     "network": "not an IP network",
     "port": "not a port number (0-65535)",
@@ -368,17 +368,17 @@ def _field_columns(frame: pl.DataFrame, fields: list[Fields]) -> tuple[pl.DataFr
     for field, kind in KINDS.items():
         if field not in present:
             continue
-        text, wrong = _as_text([record.get(field) for record in fields], kind)
+        text, wrong = as_text([record.get(field) for record in fields], kind)
         if wrong is not None:
-            checks.append((pl.lit(wrong), f"{field}: wrong type, expected {_EXPECTED[kind]}"))
-        value, invalid = _convert(text.alias(field), kind)
+            checks.append((pl.lit(wrong), f"{field}: wrong type, expected {EXPECTED[kind]}"))
+        value, invalid = convert(text.alias(field), kind)
         columns.append(value)
         if invalid is not None:
-            checks.append((pl.lit(invalid), f"{field}: {_INVALID[kind]}"))
+            checks.append((pl.lit(invalid), f"{field}: {INVALID[kind]}"))
     return frame.with_columns(columns), checks
 
 
-def _as_text(values: list[object], kind: Kind) -> tuple[pl.Series, pl.Series | None]:
+def as_text(values: list[object], kind: Kind) -> tuple[pl.Series, pl.Series | None]:
     """One field's JSON values as text, and a mask of the values of a type the field does not take
     (None when there is none). Clean columns — all strings, or all numbers for a numeric field —
     are built in one step; only a mixed column is walked value by value."""
@@ -408,7 +408,7 @@ def _as_text(values: list[object], kind: Kind) -> tuple[pl.Series, pl.Series | N
     return pl.Series(texts, dtype=pl.String), mask if mask.any() else None
 
 
-def _convert(text: pl.Series, kind: Kind) -> tuple[pl.Series, pl.Series | None]:
+def convert(text: pl.Series, kind: Kind) -> tuple[pl.Series, pl.Series | None]:
     """A field's text as its harmonized value, and a mask of the values given but not readable
     (None when there is none). Blank text is a missing value, not a bad one."""
     given = pl.select(blank_to_null(pl.lit(text))).to_series().alias(text.name)

@@ -596,9 +596,9 @@ def test_real_shadowserver_report_round_trips_through_intelmq_lines() -> None:
 
 
 def test_the_pipeline_knows_the_format() -> None:
-    from siaga.feeds.pipeline import WHOLE_FILE_PARSERS
+    from siaga.feeds.parsers.registry import PLAIN_PARSERS
 
-    assert WHOLE_FILE_PARSERS[ParserKind.INTELMQ_JSONL] is parse_intelmq_jsonl
+    assert PLAIN_PARSERS[ParserKind.INTELMQ_JSONL] is parse_intelmq_jsonl
 
 
 def test_an_intelmq_report_is_processed_into_stored_events(db: Any, settings: Any, tmp_path: Path):
