@@ -79,6 +79,7 @@ def feeds_navigation(principal: Any) -> list[tuple[str, Any, str]]:
     """The pages of the feeds area this user may open: (slug, label, URL)."""
     pages = [
         ("events", _("Events"), "events:list", "event.view"),
+        ("statistics", _("Sector statistics"), "events:statistics", "feedreport.view"),
         ("reports", _("Feed reports"), "feeds:report-list", "feedreport.view"),
         ("upload", _("Hand in a report"), "feeds:report-upload", "feedreport.add"),
         ("feeds", _("Feeds"), "feeds:feed-list", "feed.view"),

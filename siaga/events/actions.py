@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import connection
 
 from siaga.events.models import Event
+from siaga.events.rollups import record_rollup
 from siaga.feeds import harmonized
 
 SQLITE_BATCH = 500
@@ -78,6 +79,7 @@ def store_events(frame: pl.DataFrame, *, report_id: int | None) -> StoreResult:
         return StoreResult()
     findings = _collapse(frame)
     matches = _stored_matches(findings)
+    record_rollup(findings, merged=matches.keys())
     if matches:
         known = findings.filter(pl.col("dedupe_key").is_in(list(matches)))
         _raise_counts(known, matches)

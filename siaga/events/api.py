@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.pagination import PaginationBase, paginate
@@ -24,10 +25,13 @@ from pydantic import Field
 from siaga.accounts.roles import principal_for
 from siaga.core.apitools import MAX_ID, ObjectId, PageParams, Text, _page_url, optional
 from siaga.events import export
-from siaga.events.filters import MAX_FEED_LENGTH, MAX_SEARCH_LENGTH, filter_events
+from siaga.events.filters import MAX_FEED_LENGTH, MAX_SEARCH_LENGTH, check_period, filter_events
 from siaga.events.models import Event
+from siaga.events.rollups import Count, SectorStatistics, default_period, sector_statistics
 from siaga.events.views import jsonl_response
+from siaga.feeds.correlating import matching_indicators
 from siaga.incidents.taxonomy import RsitType
+from siaga.intel.models import Indicator
 
 router = Router(tags=["events"])
 
@@ -83,6 +87,10 @@ class EventFilter(Schema):
     )
     time_from: date = optional(description="Observed on or after this day (time.observation).")
     time_to: date = optional(description="Observed on or before this day (time.observation).")
+    intel_matched: bool = optional(
+        description="true: only events whose address, host or URL was an active indicator of the "
+        "intelligence store when stored; false: only the others."
+    )
 
     def as_filters(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)
@@ -104,6 +112,10 @@ class EventOut(Schema):
     count: int = Field(description="How often the finding was reported within the window.")
     last_seen: datetime
     report_id: int | None = Field(description="The feed report the event came from.")
+    intel_matched: bool = Field(
+        description="Its address, host or URL was an active indicator of the intelligence store "
+        "when it was stored (whoever may see that indicator)."
+    )
 
     @staticmethod
     def resolve_fields(obj: Event) -> dict[str, Any]:
@@ -114,6 +126,71 @@ class EventOut(Schema):
         if obj.constituent is None:
             return None
         return {"id": obj.constituent.pk, "name": obj.constituent.name}
+
+
+class EventIndicatorOut(Schema):
+    id: int
+    type: str
+    value: str
+    tlp: str
+    confidence: int
+    url: str = Field(description="The indicator's page.")
+
+    @staticmethod
+    def resolve_url(obj: Indicator) -> str:
+        return reverse("intel:indicator-detail", args=[obj.pk])
+
+
+class EventDetailOut(EventOut):
+    indicators: list[EventIndicatorOut] = Field(
+        description="The active indicators matching the event's values that you may see (TLP, "
+        "distribution, sharing group); may be empty while intel_matched is true."
+    )
+
+
+class StatisticsPeriod(Schema):
+    time_from: date = optional(description="The first day (default: 29 days before today).")
+    time_to: date = optional(description="The last day (default: today).")
+
+    def days(self) -> tuple[date, date]:
+        first, last = default_period()
+        if self.time_from is not None and self.time_to is None:
+            last = max(last, self.time_from)
+        return self.time_from or first, self.time_to or last
+
+
+class StatisticsCount(Schema):
+    key: str | None = Field(
+        description="What is counted: the RSIT type, constituent type, province code, the "
+        "constituent's id, or the day; null for unattributed events or an unknown property."
+    )
+    label: str
+    events: int = Field(description="New events (a finding first stored).")
+    findings: int = Field(description="Every finding, repeats included.")
+
+    @staticmethod
+    def resolve_key(obj: Count) -> str | None:
+        return None if obj.key is None else str(obj.key)
+
+
+class StatisticsOut(Schema):
+    time_from: date
+    time_to: date
+    events: int
+    findings: int
+    by_type: list[StatisticsCount] = Field(description="label: the RSIT taxonomy.")
+    by_constituent_type: list[StatisticsCount]
+    by_province: list[StatisticsCount]
+    top_constituents: list[StatisticsCount]
+    days: list[StatisticsCount] = Field(description="Every day of the period, oldest first.")
+
+    @staticmethod
+    def resolve_time_from(obj: SectorStatistics) -> date:
+        return obj.first
+
+    @staticmethod
+    def resolve_time_to(obj: SectorStatistics) -> date:
+        return obj.last
 
 
 def _events(request: HttpRequest, filters: EventFilter) -> QuerySet:
@@ -158,12 +235,31 @@ def export_events(request: HttpRequest, filters: Query[EventFilter]) -> Any:
 
 
 @router.get(
+    "/events/statistics",
+    response=StatisticsOut,
+    operation_id="events_statistics",
+    summary="Sector statistics of feed events",
+)
+def event_statistics(request: HttpRequest, period: Query[StatisticsPeriod]) -> Any:
+    """Events and findings per RSIT type, constituent type, province, constituent (the 20 with
+    most findings) and day, from the daily roll-ups; the numbers of the statistics page. For the
+    CERT: needs ``feedreport.view``. The period is at most 366 days, the last 30 by default."""
+    _require(request, "feedreport.view", _("You may not see the sector statistics."))
+    first, last = period.days()
+    check_period(first, last)  # a ValidationError is a 422 naming the field
+    return sector_statistics(first, last)
+
+
+@router.get(
     "/events/{id}",
-    response=EventOut,
+    response=EventDetailOut,
     operation_id="events_detail",
     summary="Get a feed event",
 )
 def get_event(request: HttpRequest, id: ObjectId) -> Any:
-    return get_object_or_404(
+    """The event, with the matching indicators you may see."""
+    event = get_object_or_404(
         Event.objects.restrict(request.user, "view").select_related("constituent"), pk=id
     )
+    event.indicators = list(matching_indicators(request.user, event))  # type: ignore[attr-defined]
+    return event

@@ -49,6 +49,7 @@ FILTER_NAMES = (
     "severity",
     "time_from",
     "time_to",
+    "intel_matched",
 )
 # An attempt at an address: only the characters of one, and the dots of IPv4 or a colon of IPv6.
 _ADDRESS_CHARACTERS = re.compile(r"^[0-9A-Fa-f.:]+$")
@@ -112,8 +113,9 @@ def _network(text: str, vendor: str) -> lookups.IPNetwork:
 def filter_events(queryset: QuerySet, data: dict[str, Any]) -> QuerySet:
     """Narrow ``queryset`` (already restricted to the user) by the filters in ``data``: q (a
     ``Search`` or the text of one), constituent (an organization or its id), classification_type,
-    feed, severity (the least), time_from and time_to (days, on ``time.observation``). Missing or
-    empty keys are ignored; invalid values raise ``ValidationError`` naming the key."""
+    feed, severity (the least), time_from and time_to (days, on ``time.observation``),
+    intel_matched (true: only events whose values are indicators; false: only the others). Missing
+    or empty keys are ignored; invalid values raise ``ValidationError`` naming the key."""
     search = data.get("q")
     if isinstance(search, str):
         search = _field_error("q", parse_search, search)
@@ -128,12 +130,29 @@ def filter_events(queryset: QuerySet, data: dict[str, Any]) -> QuerySet:
         queryset = queryset.filter(feed_name__icontains=str(data["feed"]).strip())
     if data.get("severity") not in (None, ""):
         queryset = queryset.filter(severity__gte=int(data["severity"]))
+    matched = _yes_or_no(data.get("intel_matched"))
+    if matched is not None:
+        queryset = queryset.filter(intel_matched=matched)
     since, until = observed_range(data.get("time_from"), data.get("time_to"))
     if since is not None:
         queryset = queryset.filter(time_observation__gte=since)
     if until is not None:
         queryset = queryset.filter(time_observation__lte=until)
     return queryset
+
+
+def _yes_or_no(value: Any) -> bool | None:
+    """A boolean filter as the form, the API or a link gives it; None (no filter) when absent."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "1", "on"):
+        return True
+    if text in ("false", "no", "0", "off"):
+        return False
+    raise ValidationError({"intel_matched": _("Enter true or false.")})
 
 
 def _search_q(search: Search) -> Q:
@@ -217,6 +236,11 @@ class EventFilterForm(forms.Form):
     time_to = forms.DateField(
         label=_("Observed until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    intel_matched = forms.BooleanField(
+        label=_("Only values known to the intelligence store"),
+        required=False,
+        help_text=_("Events whose address, host or URL is an active indicator."),
+    )
 
     def __init__(self, data: Any, *, user: Any) -> None:
         super().__init__(data or None)
@@ -227,6 +251,10 @@ class EventFilterForm(forms.Form):
         else:
             del self.fields["constituent"]
         use_fast_selects(self)
+
+    def clean_intel_matched(self) -> bool | None:
+        # An unticked box means "any event", not "only events without a match".
+        return True if self.cleaned_data.get("intel_matched") else None
 
     def clean_q(self) -> Search | None:
         return parse_search(self.cleaned_data.get("q") or "")
@@ -263,3 +291,59 @@ class EventFilterForm(forms.Form):
         if not self.is_valid():
             return queryset.none()  # the errors are shown next to the fields
         return filter_events(queryset, self.cleaned_data)
+
+
+MAX_STATISTICS_DAYS = 366
+
+
+def check_period(first: date, last: date) -> None:
+    """A statistics period is at most ``MAX_STATISTICS_DAYS`` days, ending on or after its start."""
+    if last < first:
+        raise ValidationError({"time_to": _("The end is before the start.")})
+    if (last - first).days + 1 > MAX_STATISTICS_DAYS:
+        raise ValidationError(
+            {
+                "time_to": _("Choose a period of at most %(days)s days.")
+                % {"days": MAX_STATISTICS_DAYS}
+            }
+        )
+
+
+class StatisticsPeriodForm(forms.Form):
+    """The statistics page's period (GET): the days from and to, the last 30 days by default."""
+
+    time_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    time_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, data: Any, *, default: tuple[date, date]) -> None:
+        super().__init__(data or None)
+        self.default = default
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.errors:
+            return cleaned
+        first, last = self._chosen(cleaned)
+        try:
+            check_period(first, last)
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                self.add_error(name, errors)
+        return cleaned
+
+    def _chosen(self, cleaned: dict[str, Any]) -> tuple[date, date]:
+        first = cleaned.get("time_from") or self.default[0]
+        last = cleaned.get("time_to") or self.default[1]
+        if cleaned.get("time_from") and not cleaned.get("time_to"):
+            last = max(last, first)
+        return first, last
+
+    def period(self) -> tuple[date, date]:
+        """The chosen days (the default where one is missing or the form is invalid)."""
+        if not self.is_bound or not self.is_valid():
+            return self.default
+        return self._chosen(self.cleaned_data)

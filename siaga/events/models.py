@@ -13,6 +13,7 @@ duplicate within the window — and no more: every index is paid for by every CO
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -132,3 +133,50 @@ class Event(RestrictedModel):
 
     def __str__(self) -> str:
         return f"{self.classification_identifier or self.classification_type} {self.source_ip or self.source_fqdn}"
+
+
+class EventDailyCount(models.Model):
+    """How many events one day brought, per feed, classification, constituent and severity.
+
+    Written with every stored chunk (``siaga.events.rollups``) so that the sector statistics read a
+    few thousand rows instead of scanning the events; kept after retention removes the events.
+    ``events`` counts new rows, ``findings`` every finding (a repeat merged into a stored event
+    adds to ``findings`` only)."""
+
+    day = models.DateField(_("day"))
+    feed_name = models.CharField(_("feed"), max_length=200)
+    classification_taxonomy = models.CharField(_("taxonomy"), max_length=50)
+    classification_type = models.CharField(_("type"), max_length=50)
+    constituent = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("constituent"),
+        on_delete=models.DO_NOTHING,  # statistics outlive the organization; null = unattributed
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+    )
+    severity = models.PositiveSmallIntegerField(_("severity"), choices=Severity.choices)
+    events = models.PositiveBigIntegerField(_("events"), default=0)
+    findings = models.PositiveBigIntegerField(_("findings"), default=0)
+
+    class Meta:
+        ordering = ["day", "pk"]
+        verbose_name = _("daily event count")
+        verbose_name_plural = _("daily event counts")
+        constraints = [
+            # COALESCE: a unique constraint treats NULLs as distinct, and the unattributed rows
+            # must meet in one row for ``INSERT ... ON CONFLICT`` (``rollups.record_rollup``).
+            models.UniqueConstraint(
+                models.F("day"),
+                models.F("feed_name"),
+                models.F("classification_taxonomy"),
+                models.F("classification_type"),
+                Coalesce(models.F("constituent"), models.Value(0)),
+                models.F("severity"),
+                name="events_daily_count_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.feed_name} {self.classification_type}: {self.events}"

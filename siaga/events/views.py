@@ -32,8 +32,10 @@ from siaga.accounts.roles import principal_for
 from siaga.core.apitools import MAX_ID
 from siaga.events import export
 from siaga.events.choices import Severity
-from siaga.events.filters import EventFilterForm
+from siaga.events.filters import EventFilterForm, StatisticsPeriodForm
 from siaga.events.models import Event
+from siaga.events.rollups import Count, default_period, sector_statistics
+from siaga.feeds.correlating import matching_indicators
 from siaga.feeds.harmonized import EXTRA_PREFIX
 
 PAGE_SIZE = 50
@@ -175,6 +177,8 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ],
         "first_seen": event.time_source or event.time_observation,
         "report_url": _report_url(request, event),
+        # Only the indicators this viewer may see: the flag itself says just "some match".
+        "indicators": list(matching_indicators(request.user, event)),
     }
     return render(request, "events/detail.html", context)
 
@@ -219,3 +223,60 @@ def jsonl_response(chunks: Any, stem: str) -> StreamingHttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{stem}-{stamp}.jsonl"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- Sector statistics -------------------------------------------------------------------------------
+
+# The per-day chart: an inline SVG drawn here, so the page needs no script and no CDN.
+CHART_HEIGHT = 160
+CHART_BAR_WIDTH = 12
+CHART_GAP = 2
+
+
+@login_required
+@require_GET
+def statistics(request: HttpRequest) -> HttpResponse:
+    """Sector statistics from the daily roll-ups (``siaga.events.rollups``), for the CERT: the
+    page needs ``feedreport.view``, which only the CERT's staff and auditors hold, in full."""
+    if not principal_for(request.user).has_perm("feedreport.view"):
+        raise PermissionDenied
+    form = StatisticsPeriodForm(request.GET, default=default_period())
+    first, last = form.period()
+    numbers = sector_statistics(first, last)
+    context = {
+        "form": form,
+        "stats": numbers,
+        "chart": bar_chart(numbers.days),
+        "list_url": reverse("events:list"),
+        "period_query": urlencode({"time_from": first.isoformat(), "time_to": last.isoformat()}),
+    }
+    return render(request, "events/statistics.html", context, status=400 if form.errors else 200)
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: int
+    y: int
+    height: int
+    day: Count
+
+
+@dataclass(frozen=True)
+class BarChart:
+    width: int
+    height: int
+    bars: list[Bar]
+    largest: int
+
+
+def bar_chart(days: list[Count]) -> BarChart:
+    """Bars of the findings per day, scaled to the largest day (a day with any gets a visible bar)."""
+    largest = max((day.findings for day in days), default=0)
+    step = CHART_BAR_WIDTH + CHART_GAP
+    bars = []
+    for position, day in enumerate(days):
+        height = round(day.findings * CHART_HEIGHT / largest) if largest else 0
+        if day.findings and not height:
+            height = 1
+        bars.append(Bar(position * step, CHART_HEIGHT - height, height, day))
+    return BarChart(max(step * len(days), step), CHART_HEIGHT, bars, largest)

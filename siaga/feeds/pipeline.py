@@ -32,6 +32,8 @@ from siaga.events.choices import Severity
 from siaga.feeds import harmonized
 from siaga.feeds.attribution import CONSTITUENT, attribute
 from siaga.feeds.choices import FeedReportStatus, ParserKind
+from siaga.feeds.correlating import FLAG as INTEL_FLAG
+from siaga.feeds.correlating import IntelIndex, current_intel_index, flag_intel_matches
 from siaga.feeds.enrich import enrich
 from siaga.feeds.models import Feed, FeedReport, QuarantinedRow, ReportChunk
 from siaga.feeds.parsers import shadowserver
@@ -85,17 +87,22 @@ def prepare(
     index: OwnershipIndex,
     raised: frozenset[int],
     warninglists: WarninglistIndex | None = None,
+    intel: IntelIndex | None = None,
 ) -> pl.DataFrame:
     """Enrich, attribute, grade, flag and key a parsed frame (everything but storage).
 
     ``raised``: organizations whose events are one step more severe (vital information
-    infrastructure, personal health data); ``warninglists``: the enabled lists (none: no flags)."""
+    infrastructure, personal health data); ``warninglists``: the enabled lists (none: no flags);
+    ``intel``: the intelligence store's alerting indicators (none: no event is flagged)."""
     frame = attribute(enrich(frame), index)
     if warninglists is not None:
         frame = flag_warninglisted(frame, warninglists)
     else:
         frame = frame.with_columns(pl.lit(False).alias(FLAG))
-    frame = frame.with_columns(pl.lit(False).alias("intel_matched"))
+    if intel is not None:
+        frame = flag_intel_matches(frame, intel)
+    else:
+        frame = frame.with_columns(pl.lit(False).alias(INTEL_FLAG))
     return frame.with_columns(_severity(raised), _dedupe_key())
 
 
@@ -218,13 +225,13 @@ def process_report(
     return result
 
 
-Context = tuple[OwnershipIndex, frozenset[int], WarninglistIndex]
+Context = tuple[OwnershipIndex, frozenset[int], WarninglistIndex, IntelIndex]
 
 
 def current_context() -> Context:
     """What ``prepare`` needs besides the frame, loaded once per report (in the thread that may
     use the database)."""
-    return current_index(), raised_organizations(), current_warninglists()
+    return current_index(), raised_organizations(), current_warninglists(), current_intel_index()
 
 
 @dataclass(frozen=True)

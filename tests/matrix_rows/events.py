@@ -37,6 +37,8 @@ PAGES = [
     Page("events:list", IN_AN_ORGANIZATION),
     Page("events:detail", SEES_HOSPITAL_EVENTS, args=_event),
     Page("events:export", CERT_STAFF),
+    # Sector statistics: the CERT's desk and its auditors (feedreport.view).
+    Page("events:statistics", CERT_STAFF | {"auditor"}),
 ]
 
 OPERATIONS = [
@@ -49,4 +51,5 @@ OPERATIONS = [
         params=lambda w: {"id": w.extra["event_id"]},
     ),
     Operation("get", "/api/v1/events/export", CERT_STAFF),
+    Operation("get", "/api/v1/events/statistics", CERT_STAFF | {"auditor"}),
 ]
