@@ -8,11 +8,14 @@ the same report: receiving it again returns the existing one and starts nothing.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -26,7 +29,7 @@ from siaga.accounts.roles import principal_for
 from siaga.audit.actions import do_record_event
 from siaga.audit.choices import AuditAction
 from siaga.feeds.choices import CollectorKind, FeedReportStatus, ParserKind
-from siaga.feeds.models import Feed, FeedReport, QuarantinedRow
+from siaga.feeds.models import SCHEDULED_COLLECTORS, Feed, FeedReport, QuarantinedRow
 from siaga.feeds.parsers import shadowserver
 from siaga.jobs.actions import do_enqueue_job
 from siaga.jobs.choices import FINISHED_STATUSES
@@ -118,17 +121,23 @@ def _spool(chunks: Iterable[bytes]) -> tuple[str, str, int]:
     size = 0
     limit = max_report_bytes()
     handle = tempfile.NamedTemporaryFile(dir=store, prefix=".incoming-", delete=False)  # noqa: SIM115
-    with handle:
-        for chunk in chunks:
-            size += len(chunk)
-            if size > limit:
-                handle.close()
-                Path(handle.name).unlink(missing_ok=True)
-                raise ValidationError(
-                    {"file": _("The file is larger than %(limit)d MB.") % {"limit": limit // 2**20}}
-                )
-            digest.update(chunk)
-            handle.write(chunk)
+    try:
+        with handle:
+            for chunk in chunks:
+                size += len(chunk)
+                if size > limit:
+                    raise ValidationError(
+                        {
+                            "file": _("The file is larger than %(limit)d MB.")
+                            % {"limit": limit // 2**20}
+                        }
+                    )
+                digest.update(chunk)
+                handle.write(chunk)
+    except BaseException:
+        # Too large, or the sender broke off (a dropped download, a full disk): nothing stays.
+        Path(handle.name).unlink(missing_ok=True)
+        raise
     return handle.name, digest.hexdigest(), size
 
 
@@ -247,13 +256,25 @@ FEED_FIELDS = (
     "collector",
     "url",
     "auth_header",
+    "username",
     "verify_tls",
+    "mail_host",
+    "mail_port",
+    "mail_folder",
+    "mail_use_tls",
+    "attachment_pattern",
+    "mapping",
     "fetch_every_minutes",
     "is_active",
     "description",
 )
 SECRET_FIELD = "secret"  # noqa: S105 (the name of a form field, not a password)
 MAX_FETCH_MINUTES = 366 * 24 * 60  # a yearly fetch is the rarest that makes sense
+MAPPED_PARSERS = (ParserKind.MAPPED_CSV, ParserKind.MAPPED_JSON)
+MAX_MAPPING_CHARACTERS = 64 * 1024  # a mapping names columns; anything larger is not one
+# A TAXII 2.1 collection's address: …/<api-root>/collections/<id>/ (the objects are below it).
+_TAXII_COLLECTION_PATH = re.compile(r"/collections/[^/]+/?$")
+_HOST_NAME = re.compile(r"[A-Za-z0-9.-]{1,253}|[0-9A-Fa-f:]{2,39}")  # a name, IPv4 or IPv6
 
 
 def validate_feed_url(url: str) -> None:
@@ -271,15 +292,41 @@ def validate_feed_url(url: str) -> None:
         ) from None
 
 
+def validate_mail_server(host: str, *, use_tls: bool) -> None:
+    """An IMAP server is reached over TLS; plain IMAP (password in clear) only to the hosts the
+    webhook rule lets plain http reach (``SIAGA_WEBHOOK_HTTP_HOSTS``, e.g. a local relay)."""
+    if not host:
+        raise ValidationError(_("Enter the IMAP server's host name."), code="required")
+    if not _HOST_NAME.fullmatch(host):
+        raise ValidationError(
+            _("Enter a host name or an address, such as imap.example.org."), code="invalid"
+        )
+    allowed = getattr(settings, "SIAGA_WEBHOOK_HTTP_HOSTS", [])
+    if not use_tls and host.lower() not in allowed:
+        raise ValidationError(
+            _("Mailboxes must be read over TLS; plain IMAP only to the hosts the server allows."),
+            code="insecure",
+        )
+
+
 def _clean_feed(feed: Feed) -> None:
     errors: dict[str, list[str]] = {}
     if feed.collector == CollectorKind.HTTP and not feed.url:
         errors["url"] = [_("A feed fetched over HTTP needs its address.")]
+    elif feed.collector == CollectorKind.TAXII and not feed.url:
+        errors["url"] = [_("A TAXII feed needs its collection's address.")]
     elif feed.url:
         try:
             validate_feed_url(feed.url)
         except ValidationError as exc:
             errors["url"] = exc.messages
+    if feed.collector == CollectorKind.TAXII and "url" not in errors:
+        _clean_taxii(feed, errors)
+    if feed.collector == CollectorKind.IMAP:
+        _clean_imap(feed, errors)
+    _clean_mapping_size(feed, errors)
+    if feed.parser in MAPPED_PARSERS and "mapping" not in errors:
+        _clean_mapping(feed, errors)
     if not 1 <= (feed.fetch_every_minutes or 0) <= MAX_FETCH_MINUTES:
         errors["fetch_every_minutes"] = [
             _("Enter a number of minutes from 1 to %(max)d.") % {"max": MAX_FETCH_MINUTES}
@@ -291,6 +338,50 @@ def _clean_feed(feed: Feed) -> None:
             errors.setdefault(name, []).extend(messages)
     if errors:
         raise ValidationError(errors)
+
+
+def _clean_taxii(feed: Feed, errors: dict[str, list[str]]) -> None:
+    if not _TAXII_COLLECTION_PATH.search(urlsplit(feed.url).path):
+        errors["url"] = [
+            _(
+                "Enter the address of a TAXII 2.1 collection, ending in "
+                "/collections/<collection id>/."
+            )
+        ]
+
+
+def _clean_imap(feed: Feed, errors: dict[str, list[str]]) -> None:
+    try:
+        validate_mail_server(feed.mail_host, use_tls=feed.mail_use_tls)
+    except ValidationError as exc:
+        errors["mail_host"] = exc.messages
+    if not feed.username:
+        errors["username"] = [_("Enter the mailbox's user name.")]
+    if not feed.secret:
+        errors["secret"] = [_("Enter the mailbox's password.")]
+    if not 1 <= (feed.mail_port or 0) <= 65535:
+        errors["mail_port"] = [_("Enter a port from 1 to 65535.")]
+    if not feed.mail_folder:
+        errors["mail_folder"] = [_("Enter the folder to read, such as INBOX.")]
+
+
+def _clean_mapping_size(feed: Feed, errors: dict[str, list[str]]) -> None:
+    text = json.dumps(feed.mapping)
+    if len(text) > MAX_MAPPING_CHARACTERS:
+        errors["mapping"] = [_("The mapping is too long.")]
+    elif "\\u0000" in text:  # PostgreSQL cannot store NUL characters in JSON
+        errors["mapping"] = [_("Remove the NUL characters.")]
+
+
+def _clean_mapping(feed: Feed, errors: dict[str, list[str]]) -> None:
+    try:
+        # Imported here: the mapped parsers are their own module, loaded only when needed.
+        from siaga.feeds.parsers.mapping import mapping_errors
+    except ImportError:  # pragma: no cover  (a deployment without the mapped parsers)
+        return
+    problems = mapping_errors(feed.mapping)
+    if problems:
+        errors["mapping"] = problems
 
 
 def check_save_feed(user: Any, data: dict[str, Any], feed: Feed | None = None) -> Feed:
@@ -309,10 +400,24 @@ def check_save_feed(user: Any, data: dict[str, Any], feed: Feed | None = None) -
         )
     with transaction.atomic():
         target = Feed() if feed is None else Feed.objects.select_for_update().get(pk=feed.pk)
+        earlier_source = (target.collector, target.url)
         for name, value in data.items():
             setattr(target, name, value)
+        if (target.collector, target.url) != earlier_source:
+            target.cursor = ""  # where another collection left off means nothing here
         if secret is not None:
             target.set_secret(secret)
         _clean_feed(target)
         target.save()
     return target
+
+
+def check_collect_soon(user: Any, feed: Feed) -> None:
+    """ "Collect now": the feed is made due, and the beat's next round (within a minute) collects
+    it in a worker, not in the web request (a mailbox or a TAXII server may take a while)."""
+    require(user, "feed.change")
+    if feed.collector not in SCHEDULED_COLLECTORS:
+        raise ValidationError(_("Only HTTP, IMAP and TAXII feeds are collected on a schedule."))
+    if not feed.is_active:
+        raise ValidationError({"feed": _("This feed is switched off.")})
+    Feed.objects.filter(pk=feed.pk).update(last_fetched_at=None)

@@ -61,8 +61,16 @@ class EventFeedOut(Schema):
     collector: CollectorKind
     url: str
     auth_header: str
+    username: str
     has_secret: bool = Field(description="Whether a secret is stored (it is never shown).")
     verify_tls: bool
+    mail_host: str
+    mail_port: int
+    mail_folder: str
+    mail_use_tls: bool
+    attachment_pattern: str
+    mapping: dict[str, Any]
+    cursor: str = Field(description="TAXII: the objects added after this time are collected next.")
     fetch_every_minutes: int
     last_fetched_at: datetime | None
     last_error: str
@@ -84,14 +92,38 @@ class EventFeedIn(Schema):
     url: Text = Field(
         "",
         max_length=2000,
-        description="Needed for the http collector: an https:// address (http:// only to the "
-        "hosts the server allows).",
+        description="Needed for the http collector (the file's address) and the taxii collector "
+        "(the collection's, …/collections/<id>/): https:// (http:// only to the hosts the server "
+        "allows).",
     )
     auth_header: Text = Field(
-        "", max_length=100, description="A header sent with every fetch, e.g. Authorization."
+        "",
+        max_length=100,
+        description="A header sent with every fetch, e.g. Authorization (taxii: when no username).",
     )
-    secret: Text = Field("", max_length=2000, description="Its value; stored sealed, never shown.")
+    username: Text = Field(
+        "", max_length=200, description="taxii: the HTTP Basic user; imap: the mailbox's user."
+    )
+    secret: Text = Field(
+        "",
+        max_length=2000,
+        description="The header's value, or the password of username; stored sealed, never shown.",
+    )
     verify_tls: bool = True
+    mail_host: Text = Field("", max_length=255, description="imap: the server's host name.")
+    mail_port: int = Field(993, ge=1, le=65535)
+    mail_folder: Text = Field("INBOX", min_length=1, max_length=200)
+    mail_use_tls: bool = Field(
+        True, description="Plain IMAP only to the hosts the server allows plain http to."
+    )
+    attachment_pattern: Text = Field(
+        "*",
+        max_length=200,
+        description="imap: shell patterns of the attachment names taken, comma-separated.",
+    )
+    mapping: dict[str, Any] = Field(
+        default_factory=dict, description="The field mapping of the mapped_csv/mapped_json parsers."
+    )
     fetch_every_minutes: int = Field(1440, ge=1, le=actions.MAX_FETCH_MINUTES)
     is_active: bool = True
     description: Text = Field("", max_length=10_000)
@@ -106,8 +138,15 @@ class EventFeedPatch(Schema):
     collector: CollectorKind = optional()
     url: Text = optional(max_length=2000)
     auth_header: Text = optional(max_length=100)
+    username: Text = optional(max_length=200)
     secret: Text = optional(max_length=2000, description='"" removes the stored secret.')
     verify_tls: bool = optional()
+    mail_host: Text = optional(max_length=255)
+    mail_port: int = optional(ge=1, le=65535)
+    mail_folder: Text = optional(min_length=1, max_length=200)
+    mail_use_tls: bool = optional()
+    attachment_pattern: Text = optional(max_length=200)
+    mapping: dict[str, Any] = optional()
     fetch_every_minutes: int = optional(ge=1, le=actions.MAX_FETCH_MINUTES)
     is_active: bool = optional()
     description: Text = optional(max_length=10_000)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.db import models
+from django.forms import BoundField
 from django.utils.translation import gettext_lazy as _
 
 from siaga.feeds.actions import FEED_FIELDS, max_report_bytes
-from siaga.feeds.choices import FeedReportStatus
+from siaga.feeds.choices import CollectorKind, FeedReportStatus
 from siaga.feeds.models import Feed
 
 
@@ -63,40 +66,129 @@ class ReportUploadForm(forms.Form):
         return upload
 
 
+@dataclass
+class FieldGroup:
+    """Some of a form's fields under a heading; ``form_fields`` renders it like a form."""
+
+    legend: str
+    fields: list[BoundField]
+    errors: list[str]
+
+    def non_field_errors(self) -> list[str]:
+        return self.errors
+
+    def hidden_fields(self) -> list[BoundField]:
+        return []
+
+    def visible_fields(self) -> list[BoundField]:
+        return self.fields
+
+
+MAILBOX_FIELDS = ("mail_host", "mail_port", "mail_use_tls", "mail_folder", "attachment_pattern")
+# The feed form's fields by what they are for: every feed, fetching, the mailbox, the mapping.
+FEED_FIELD_GROUPS: tuple[tuple[Any, tuple[str, ...]], ...] = (
+    (
+        _("Feed"),
+        ("name", "provider", "parser", "collector", "fetch_every_minutes", "is_active"),
+    ),
+    (
+        _("Address and account (HTTP, TAXII and IMAP)"),
+        ("url", "username", "auth_header", "secret", "verify_tls"),
+    ),
+    (
+        _("Mailbox (IMAP)"),
+        MAILBOX_FIELDS,
+    ),
+    (_("Field mapping (mapped CSV and JSON parsers)"), ("mapping",)),
+    (_("Notes"), ("description",)),
+)
+
+
 class FeedForm(forms.ModelForm):
-    """Create or change a feed; the address rules are checked by ``check_save_feed``."""
+    """Create or change a feed; the rules (addresses, the mailbox, the mapping) are checked by
+    ``check_save_feed``."""
 
     secret = forms.CharField(
-        label=_("Authentication secret"),
+        label=_("Secret or password"),
         required=False,
         max_length=2000,
         strip=True,
         widget=forms.PasswordInput(render_value=False),
         help_text=_(
-            "Sent in the authentication header with every fetch; stored sealed and never shown "
-            "again. Leave empty to keep the one stored."
+            "HTTP: the value of the authentication header. TAXII: the password (with a user "
+            "name) or the header's value. IMAP: the mailbox's password. Stored sealed and never "
+            "shown again; leave empty to keep the one stored."
         ),
     )
 
     class Meta:
         model = Feed
         fields = list(FEED_FIELDS)
-        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "mapping": forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+        }
         help_texts = {
             "url": _(
-                "Needed when the feed is fetched over HTTP: an https:// address (plain http:// "
-                "only to the hosts the server allows)."
+                "HTTP: the file's https:// address. TAXII: the collection's address, ending in "
+                "/collections/<id>/. Plain http:// only to the hosts the server allows."
             ),
-            "fetch_every_minutes": _("How often an HTTP feed is fetched."),
-            "auth_header": _("For example Authorization, or Auth-Key for abuse.ch."),
+            "fetch_every_minutes": _("How often an HTTP, TAXII or IMAP feed is collected."),
+            "auth_header": _(
+                "For example Authorization, or Auth-Key for abuse.ch. TAXII: used when there is "
+                "no user name."
+            ),
+            "username": _("TAXII: the user name for HTTP Basic. IMAP: the mailbox's user name."),
+            "verify_tls": _("Switch off only for a server with its own certificate authority."),
+            "mail_use_tls": _(
+                "Plain IMAP sends the password in clear: only to the hosts the server allows."
+            ),
+            "mail_folder": _("The folder whose unseen messages are read, such as INBOX."),
+            "attachment_pattern": _(
+                "Attachments whose names match become reports, such as *.csv (several: separate "
+                "them with commas; empty takes every file). Gzip'd and zipped files are unpacked "
+                "and their inner names count too."
+            ),
+            "mapping": _("JSON: which column or key of the file fills which event field."),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Fields of other collectors may be left out; empty means the model's default.
+        for name in ("mail_port", "mail_folder", "mapping"):
+            self.fields[name].required = False
 
     def _post_clean(self) -> None:
         # The model's rules (a unique name, the address) are checked by the action, once.
         pass
 
+    def groups(self) -> list[FieldGroup]:
+        """The fields by what they are for; the form's own errors come with the first group."""
+        return [
+            FieldGroup(
+                str(legend),
+                [self[name] for name in names],
+                [str(error) for error in self.non_field_errors()] if i == 0 else [],
+            )
+            for i, (legend, names) in enumerate(FEED_FIELD_GROUPS)
+        ]
+
     def changes(self) -> dict[str, Any]:
         changed = {name: self.cleaned_data[name] for name in FEED_FIELDS}
+        if changed["collector"] != CollectorKind.IMAP:
+            # Not shown as relevant, so not really chosen (an unticked TLS box would read as
+            # "plain IMAP"): the stored values, or the defaults, stay.
+            for name in MAILBOX_FIELDS:
+                del changed[name]
+        for name in ("mail_port", "mail_folder", "mapping"):
+            if name in changed and changed[name] in (None, ""):
+                changed[name] = _model_default(name)
         if self.cleaned_data.get("secret"):
             changed["secret"] = self.cleaned_data["secret"]
         return changed
+
+
+def _model_default(name: str) -> Any:
+    field = Feed._meta.get_field(name)
+    assert isinstance(field, models.Field)  # a column, not a relation
+    return field.get_default()

@@ -75,7 +75,8 @@ def _fail(report: FeedReport, message: str) -> None:
 
 @shared_task(name="siaga.feeds.tasks.collect_feeds")
 def collect_feeds() -> dict[str, Any]:
-    """Beat: fetch the HTTP feeds that are due and take in the drop folders."""
+    """Beat, every minute: collect the feeds that are due (HTTP, IMAP and TAXII, one after the
+    other; one failing feed does not stop the others) and take in the drop folders."""
     from siaga.feeds.collectors import collect_drop_folders, fetch_due_feeds
 
     fetched = fetch_due_feeds()

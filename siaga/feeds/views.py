@@ -20,7 +20,7 @@ from siaga.core.forms import add_validation_error
 from siaga.feeds import actions
 from siaga.feeds.choices import FeedReportStatus, ReportSource
 from siaga.feeds.forms import FeedForm, ReportFilterForm, ReportUploadForm
-from siaga.feeds.models import Feed, FeedReport
+from siaga.feeds.models import SCHEDULED_COLLECTORS, Feed, FeedReport
 from siaga.jobs.models import Job
 
 REPORTS_PER_PAGE = 50
@@ -181,5 +181,25 @@ def _save_feed(request: HttpRequest, form: FeedForm, feed: Feed | None) -> HttpR
             add_validation_error(form, exc)
         else:
             messages.success(request, _("Feed %(name)s saved.") % {"name": saved.name})
+            if request.POST.get("collect_now"):
+                _collect_soon(request, saved)
             return redirect("feeds:feed-list")
-    return render(request, "feeds/feed_form.html", {"form": form, "feed": feed})
+    context = {
+        "form": form,
+        "feed": feed,
+        "scheduled": feed is not None and feed.collector in SCHEDULED_COLLECTORS,
+    }
+    return render(request, "feeds/feed_form.html", context)
+
+
+def _collect_soon(request: HttpRequest, feed: Feed) -> None:
+    try:
+        actions.check_collect_soon(request.user, feed)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.info(
+            request,
+            _("%(name)s will be collected within a minute; its page shows the outcome.")
+            % {"name": feed.name},
+        )

@@ -212,3 +212,113 @@ def test_the_secret_is_set_through_the_api_and_never_shown(db, personas, server)
         f"/api/v1/feeds/{feed.pk}", {"secret": ""}, content_type="application/json"
     )
     assert cleared.json()["has_secret"] is False
+
+
+# --- The scheduled round over every kind of collector ------------------------------------------------
+
+
+def test_one_failing_feed_does_not_stop_the_others_and_each_failure_is_recorded(db, server):
+    from siaga.integrations.mailintake.tests.imap_server import ImapTestServer
+
+    broken_http = http_feed(f"{server}/daily")
+    broken_http.set_secret("wrong")
+    broken_http.save()
+    nobody_listens = Feed(
+        name="Mailbox that is down",
+        parser=ParserKind.SHADOWSERVER,
+        collector=CollectorKind.IMAP,
+        mail_host="127.0.0.1",
+        mail_port=_closed_port(),
+        mail_use_tls=False,
+        username="intake",
+    )
+    nobody_listens.set_secret("password")
+    nobody_listens.save()
+    with ImapTestServer([]) as mailbox:
+        working = Feed(
+            name="Mailbox",
+            parser=ParserKind.SHADOWSERVER,
+            collector=CollectorKind.IMAP,
+            mail_host="127.0.0.1",
+            mail_port=mailbox.port,
+            mail_use_tls=False,
+            username="intake@siaga.example",
+        )
+        working.set_secret("mailbox-password")
+        working.save()
+        outcome = collectors.fetch_due_feeds()
+    assert outcome[broken_http.name] == f"failed: {server}/daily answered 403"
+    assert outcome[nobody_listens.name].startswith("failed: ")
+    assert outcome[working.name] == "0 reports, 0 repeated"
+    errors = dict(Feed.objects.values_list("name", "last_error"))
+    assert "answered 403" in errors[broken_http.name]
+    assert errors[nobody_listens.name] and errors[working.name] == ""
+    assert not Feed.objects.filter(last_fetched_at=None).exists()
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_feed_another_round_took_meanwhile_is_left_to_it(db, server):
+    feed = http_feed(f"{server}/daily")
+    due = list(collectors.due_feeds())
+    Feed.objects.filter(pk=feed.pk).update(last_fetched_at=timezone.now())  # the other round
+    from siaga.feeds.collectors import schedule
+
+    assert [schedule._claim(candidate) for candidate in due] == [False]
+    assert collectors.fetch_due_feeds() == {}
+    assert not FeedReport.objects.exists()
+
+
+def test_the_beat_task_collects_and_takes_in_the_drop_folders(db, server):
+    from siaga.feeds.tasks import collect_feeds
+
+    feed = http_feed(f"{server}/daily")
+    result = collect_feeds()
+    assert list(result["fetched"]) == [feed.name]
+    assert (result["dropped"], result["repeated"], result["rejected"]) == ([], 0, 0)
+
+
+def test_a_mapped_parser_needs_a_valid_mapping(db, personas):
+    pytest.importorskip("siaga.feeds.parsers.mapping", reason="the mapped parsers are not here yet")
+    from siaga.feeds.actions import check_save_feed
+    from siaga.feeds.parsers.mapping import mapping_errors
+
+    assert mapping_errors({"nonsense": True})  # what the parser's author calls invalid
+    with pytest.raises(ValidationError) as refused:
+        check_save_feed(
+            personas.cert_admin,
+            {
+                "name": "Partner list",
+                "parser": ParserKind.MAPPED_CSV,
+                "mapping": {"nonsense": True},
+            },
+        )
+    assert "mapping" in refused.value.message_dict
+    assert not Feed.objects.exists()
+
+
+def test_the_feed_page_shows_every_field_once():
+    from siaga.feeds.actions import FEED_FIELDS
+    from siaga.feeds.forms import FEED_FIELD_GROUPS
+
+    shown = [name for _legend, names in FEED_FIELD_GROUPS for name in names]
+    assert sorted(shown) == sorted([*FEED_FIELDS, "secret"])
+
+
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [({"fields": {"x": "\x00"}}, "Remove the NUL characters."), ({"x": "y" * 70_000}, "too long")],
+)
+def test_a_mapping_is_stored_only_when_the_database_can_hold_it(db, personas, mapping, message):
+    from siaga.feeds.actions import check_save_feed
+
+    with pytest.raises(ValidationError, match=message):
+        check_save_feed(
+            personas.cert_admin, {"name": "X", "parser": ParserKind.FEODO_CSV, "mapping": mapping}
+        )

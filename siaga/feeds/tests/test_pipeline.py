@@ -223,3 +223,17 @@ def test_a_report_waiting_for_its_job_is_not_queued_twice(feed, personas):
     report.refresh_from_db()
     actions.check_reprocess_report(personas.cert_analyst, report)
     assert Job.objects.filter(kind=actions.JOB_KIND, status=JobStatus.QUEUED).count() == 1
+
+
+def test_a_transfer_that_breaks_off_leaves_no_partial_file(feed, settings):
+    """A download that fails half-way stores nothing: no report, no temporary file."""
+
+    def breaking():
+        yield HEADER
+        raise OSError("connection reset")
+
+    with pytest.raises(OSError, match="connection reset"):
+        actions.do_receive_report(feed, breaking(), "2026-11-29-scan_example-x.csv", source="cli")
+    assert not FeedReport.objects.exists()
+    store = Path(settings.SIAGA_FEED_REPORT_DIR)
+    assert not list(store.glob(".incoming-*")), "a partial file was left in the report store"
