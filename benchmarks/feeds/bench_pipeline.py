@@ -100,15 +100,19 @@ def without_storage(path: Path, index: Any) -> tuple[int, int, float]:
 
 def end_to_end(path: Path, index: Any) -> tuple[Any, float]:
     from django.core.management import call_command
+    from django.db import connection
 
-    from siaga.events.models import Event
+    from siaga.events.models import Event, EventDailyCount
     from siaga.feeds import actions, pipeline
     from siaga.feeds.choices import ParserKind, ReportSource
     from siaga.feeds.models import Feed, FeedReport
 
     call_command("migrate", verbosity=0)
-    Event.objects.all().delete()
-    FeedReport.objects.all().delete()
+    with connection.cursor() as cursor:  # a fresh start, without the dead rows of a DELETE
+        cursor.execute(
+            f"TRUNCATE {Event._meta.db_table}, {EventDailyCount._meta.db_table}, "
+            f"{FeedReport._meta.db_table} CASCADE"
+        )
     feed, _ = Feed.objects.get_or_create(
         name="Shadowserver (bench)", defaults={"parser": ParserKind.SHADOWSERVER}
     )

@@ -161,13 +161,15 @@ def _raise_counts(known: pl.DataFrame, existing: dict[int, int]) -> None:
     counts = known.get_column("count").to_list()
     seen = known.get_column("last_seen").to_list()
     if connection.vendor == "postgresql":
+        # One statement per event, sent in a pipeline (psycopg's executemany): each is a primary
+        # key lookup whatever the planner knows. A join with unnest() was planned as a scan of
+        # the whole table whenever its statistics were stale (a new table, a bulk load before
+        # autovacuum's analyze): 0.8 s instead of 65 ms per chunk of 2,000 repeats.
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {Event._meta.db_table} e SET count = e.count + u.n, "  # noqa: S608 (table name)
-                "last_seen = GREATEST(e.last_seen, u.seen) "
-                "FROM unnest(%s::bigint[], %s::int[], %s::timestamptz[]) AS u(id, n, seen) "
-                "WHERE e.id = u.id",
-                [ids, counts, seen],
+            cursor.executemany(
+                f"UPDATE {Event._meta.db_table} SET count = count + %s, "  # noqa: S608 (table name)
+                "last_seen = GREATEST(last_seen, %s) WHERE id = %s",
+                list(zip(counts, seen, ids, strict=True)),
             )
         return
     events = Event.objects.in_bulk(ids)

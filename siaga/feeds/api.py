@@ -7,7 +7,7 @@ with the report received earlier (``created: false``) and starts nothing.
 """
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -21,6 +21,11 @@ from siaga.feeds import actions
 from siaga.feeds.choices import CollectorKind, FeedReportStatus, ParserKind, ReportSource
 from siaga.feeds.models import Feed, FeedReport
 from siaga.feeds.parsers import shadowserver
+from siaga.feeds.quarantine import (
+    MAX_CORRECTION_BYTES,
+    MAX_ROWS_PER_TRY,
+    check_retry_quarantined,
+)
 from siaga.organizations.api import UserRef
 
 router = Router(tags=["feeds"])
@@ -343,3 +348,52 @@ def reprocess_report(request: HttpRequest, id: ObjectId) -> Any:
     report: FeedReport = actions.access_report(request.user, id)
     job = actions.check_reprocess_report(request.user, report)
     return Status(202, {"job": job.pk})
+
+
+RowNumber = Annotated[int, Field(ge=1, le=MAX_ID)]
+CorrectedRow = Annotated[Text, Field(max_length=MAX_CORRECTION_BYTES)]
+
+
+class QuarantineRetryIn(Schema):
+    rows: list[RowNumber] = Field(..., min_length=1, max_length=MAX_ROWS_PER_TRY)
+    # Row number (as text: JSON object keys) → the corrected text of that row.
+    corrections: dict[str, CorrectedRow] = Field(default_factory=dict)
+
+
+class StillQuarantinedOut(Schema):
+    row: int
+    reason: str
+
+
+class QuarantineRetryOut(Schema):
+    stored: list[int]
+    still_quarantined: list[StillQuarantinedOut]
+    events_stored: int
+    duplicates: int
+
+
+@router.post(
+    "/feed-reports/{id}/quarantine/retry",
+    response=QuarantineRetryOut,
+    operation_id="feed_reports_quarantine_retry",
+    summary="Try quarantined rows of a feed report again",
+)
+def retry_quarantine(request: HttpRequest, id: ObjectId, payload: QuarantineRetryIn) -> Any:
+    """Each row is read again, as it was or as corrected; rows that are now readable are stored as
+    events under their row number, the others stay quarantined with the new reason."""
+    report: FeedReport = actions.access_report(request.user, id)
+    actions.require(request.user, "quarantinedrow.view")
+    corrections: dict[int, str] = {}
+    for key, text in payload.corrections.items():
+        if not key.isdigit():
+            raise ValidationError({"corrections": _("Corrections are keyed by row number.")})
+        corrections[int(key)] = text
+    outcome = check_retry_quarantined(request.user, report, payload.rows, corrections=corrections)
+    return {
+        "stored": outcome.stored,
+        "still_quarantined": [
+            {"row": row, "reason": reason} for row, reason in outcome.still_quarantined.items()
+        ],
+        "events_stored": outcome.events_stored,
+        "duplicates": outcome.duplicates,
+    }

@@ -192,3 +192,18 @@ def _model_default(name: str) -> Any:
     field = Feed._meta.get_field(name)
     assert isinstance(field, models.Field)  # a column, not a relation
     return field.get_default()
+
+
+class QuarantineRetryForm(forms.Form):
+    """One quarantined row, tried again as it was or as corrected here."""
+
+    text = forms.CharField(
+        label=_("Row text"),
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+        max_length=1024 * 1024,
+        strip=False,
+        help_text=_(
+            "Shadowserver and IntelMQ rows are one line, read under the report's header. For "
+            "other formats, write a small report of the feed's format holding this row."
+        ),
+    )

@@ -384,12 +384,19 @@ def _store_chunk(
 
 
 def _relax_commit() -> None:
-    """On PostgreSQL, this chunk's commit does not wait for its WAL to reach the disk. A crash of
-    the database server in that moment loses the chunk's events *and* its ReportChunk row together,
-    so the next run processes the chunk again: nothing is lost or doubled, only redone."""
+    """On PostgreSQL, for this chunk's transaction:
+
+    - its commit does not wait for its WAL to reach the disk. A crash of the database server in
+      that moment loses the chunk's events *and* its ReportChunk row together, so the next run
+      processes the chunk again: nothing is lost or doubled, only redone;
+    - index probes are priced as on solid-state storage (``random_page_cost`` 1.1 instead of the
+      default 4, which assumes spinning disks): looking up a chunk's 18,000 deduplication keys
+      among a million events was planned as a scan of the whole table (205 ms) instead of
+      18,000 index probes (33 ms)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit = off")
+            cursor.execute("SET LOCAL random_page_cost = 1.1")
 
 
 def _finish(report: FeedReport, result: Progress) -> None:

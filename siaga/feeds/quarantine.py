@@ -162,9 +162,11 @@ def parse_single_row(report: FeedReport, row: int, text: str) -> ParseResult:
             raise ValueError(_("a Shadowserver row is one line"))
         from siaga.feeds.pipeline import header_of, report_type_of
 
-        parser = shadowserver.ChunkParser(
-            report_type_of(report), header_of(stored_path(report)), observation_time=observed
-        )
+        try:
+            header = header_of(stored_path(report))
+        except OSError as exc:
+            raise ValueError(_("the stored report file cannot be read: %s") % exc) from exc
+        parser = shadowserver.ChunkParser(report_type_of(report), header, observation_time=observed)
         return parser.parse((line + "\n").encode("utf-8"), first_row=row)
     if kind == ParserKind.INTELMQ_JSONL and "\n" in line:
         raise ValueError(_("an IntelMQ event is one line"))

@@ -14,4 +14,14 @@ urlpatterns = [
     path("reports/upload/", views.report_upload, name="report-upload"),
     path("reports/<int:pk>/", views.report_detail, name="report-detail"),
     path("reports/<int:pk>/reprocess/", views.report_reprocess, name="report-reprocess"),
+    path(
+        "reports/<int:pk>/quarantine/retry/",
+        views.quarantine_retry_all,
+        name="quarantine-retry-all",
+    ),
+    path(
+        "reports/<int:pk>/quarantine/<int:row>/retry/",
+        views.quarantine_retry,
+        name="quarantine-retry",
+    ),
 ]

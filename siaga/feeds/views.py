@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,8 +19,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from siaga.core.forms import add_validation_error
 from siaga.feeds import actions
 from siaga.feeds.choices import FeedReportStatus, ReportSource
-from siaga.feeds.forms import FeedForm, ReportFilterForm, ReportUploadForm
+from siaga.feeds.forms import FeedForm, QuarantineRetryForm, ReportFilterForm, ReportUploadForm
 from siaga.feeds.models import SCHEDULED_COLLECTORS, Feed, FeedReport
+from siaga.feeds.quarantine import MAX_ROWS_PER_TRY, check_retry_quarantined
 from siaga.jobs.models import Job
 
 REPORTS_PER_PAGE = 50
@@ -67,6 +68,8 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "page": page,
         "jobs": [(job, job.pk in seen) for job in jobs],
         "can_reprocess": actions.may(request.user, "feedreport.add")
+        and report.status != FeedReportStatus.PROCESSING,
+        "can_retry": actions.may(request.user, "feedreport.add")
         and report.status != FeedReportStatus.PROCESSING,
     }
     return render(request, "feeds/report_detail.html", context)
@@ -136,6 +139,55 @@ def report_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             _("%(name)s will be processed again; the parts stored already are skipped.")
             % {"name": report.file_name},
+        )
+    return redirect("feeds:report-detail", pk=report.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def quarantine_retry(request: HttpRequest, pk: int, row: int) -> HttpResponse:
+    """Try one quarantined row again, as it was or as corrected in the form."""
+    report = actions.access_report(request.user, pk)
+    entry = get_object_or_404(actions.visible_quarantine(request.user, report), row=row)
+    actions.require(request.user, "feedreport.add")
+    form = QuarantineRetryForm(
+        request.POST if request.method == "POST" else None, initial={"text": entry.raw}
+    )
+    if form.is_bound and form.is_valid():
+        text = form.cleaned_data["text"]
+        corrections = {row: text} if text != entry.raw else {}
+        try:
+            outcome = check_retry_quarantined(request.user, report, [row], corrections=corrections)
+        except ValidationError as exc:
+            add_validation_error(form, exc)
+        else:
+            if outcome.stored:
+                messages.success(request, _("Row %(row)d is stored as events now.") % {"row": row})
+                return redirect("feeds:report-detail", pk=report.pk)
+            form.add_error("text", outcome.still_quarantined.get(row, ""))
+    context = {"report": report, "entry": entry, "form": form}
+    return render(request, "feeds/quarantine_retry.html", context)
+
+
+@login_required
+@require_POST
+def quarantine_retry_all(request: HttpRequest, pk: int) -> HttpResponse:
+    """Try the report's quarantined rows again as they are (after a parser learned better)."""
+    report = actions.access_report(request.user, pk)
+    rows = list(
+        actions.visible_quarantine(request.user, report).values_list("row", flat=True)[
+            :MAX_ROWS_PER_TRY
+        ]
+    )
+    try:
+        outcome = check_retry_quarantined(request.user, report, rows)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("%(stored)d of %(tried)d rows are stored as events now.")
+            % {"stored": len(outcome.stored), "tried": len(rows)},
         )
     return redirect("feeds:report-detail", pk=report.pk)
 

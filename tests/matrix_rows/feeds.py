@@ -71,6 +71,10 @@ PAGES = [
     Page("feeds:report-detail", READS_FEEDS, args=_report),
     Page("feeds:report-upload", CERT_STAFF),
     Page("feeds:report-reprocess", CERT_STAFF, method="post", args=_report),
+    # Trying quarantined rows again: the desk (feedreport.add); the matrix report has no stored
+    # file, so the row stays quarantined with that reason — nothing else changes.
+    Page("feeds:quarantine-retry", CERT_STAFF, args=lambda w: [w.extra["feed_report_id"], 3]),
+    Page("feeds:quarantine-retry-all", CERT_STAFF, method="post", args=_report),
     Page("feeds:feed-list", READS_FEEDS),
     Page("feeds:feed-create", MANAGES_FEEDS),
     Page("feeds:feed-edit", MANAGES_FEEDS, method="post", args=_feed, data=_unchanged_feed_form),
@@ -108,6 +112,13 @@ OPERATIONS = [
         "/api/v1/feed-reports/{id}/quarantine",
         READS_FEEDS,
         lambda w: {"id": w.extra["feed_report_id"]},
+    ),
+    Operation(
+        "post",
+        "/api/v1/feed-reports/{id}/quarantine/retry",
+        CERT_STAFF,
+        lambda w: {"id": w.extra["feed_report_id"]},
+        body={"rows": [3]},
     ),
     Operation(
         "post",

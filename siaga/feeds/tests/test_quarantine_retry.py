@@ -130,3 +130,48 @@ def test_an_intelmq_line_is_tried_as_a_one_line_file(db, personas):
     )
     assert outcome.stored == [bad.row], outcome.still_quarantined
     assert Event.objects.get(source_ip="192.0.2.6").report_row == bad.row
+
+
+def test_the_page_corrects_a_row_and_the_report_lists_it_no_more(processed, personas, client):
+    from siaga.core.testing import login
+
+    login(client, personas.cert_analyst)
+    url = f"/feeds/reports/{processed.pk}/quarantine/2/retry/"
+    page = client.get(url)
+    assert page.status_code == 200 and "192.0.2.300" in page.content.decode()
+    again = client.post(url, {"text": '"2026-11-29 01:05:00",192.0.2.300,21,64501,'})
+    assert again.status_code == 200  # unchanged and still unreadable: the form says why
+    assert "ip" in again.content.decode()
+    fixed = client.post(url, {"text": '"2026-11-29 01:05:00",192.0.2.31,21,64501,'})
+    assert fixed.status_code == 302
+    assert Event.objects.filter(source_ip="192.0.2.31", report_row=2).exists()
+    assert client.get(url).status_code == 404  # no longer quarantined
+    detail = client.get(f"/feeds/reports/{processed.pk}/").content.decode()
+    assert f"/feeds/reports/{processed.pk}/quarantine/3/retry/" in detail
+
+
+def test_the_api_tries_rows_and_answers_what_happened(processed, personas):
+    from siaga.core.testing import api_client_for
+
+    api = api_client_for(personas.cert_analyst)
+    answer = api.post(
+        f"/api/v1/feed-reports/{processed.pk}/quarantine/retry",
+        {"rows": [2, 3], "corrections": {"2": '"2026-11-29 01:05:00",192.0.2.32,21,1,'}},
+        content_type="application/json",
+    )
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    assert body["stored"] == [2] and body["events_stored"] == 1
+    assert [item["row"] for item in body["still_quarantined"]] == [3]
+    refused = api.post(
+        f"/api/v1/feed-reports/{processed.pk}/quarantine/retry",
+        {"rows": [1]},
+        content_type="application/json",
+    )
+    assert refused.status_code in (400, 422)
+    bad_key = api.post(
+        f"/api/v1/feed-reports/{processed.pk}/quarantine/retry",
+        {"rows": [3], "corrections": {"three": "x"}},
+        content_type="application/json",
+    )
+    assert bad_key.status_code in (400, 422)
