@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "siaga.feeds",
     "siaga.events",
     "siaga.digests",
+    "siaga.vulns",
 ]
 
 MIDDLEWARE = [
@@ -192,9 +193,12 @@ BROKER_DIR = DATA_DIR / folder_name("broker", test="test-broker")
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "siagafs://localhost/")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL.startswith(("siagafs://", "filesystem://")):
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # The exchange table too (kombu's default is ./control, under whatever the working
+        # directory is: it landed in the repository and was rewritten by every run).
+        "control_folder": str(BROKER_DIR / "control"),
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),

@@ -12,7 +12,11 @@ MESSAGES = 400
 def test_a_reader_racing_a_writer_only_ever_sees_whole_messages(tmp_path):
     queue = tmp_path / "queue"
     queue.mkdir()
-    options = {"data_folder_in": str(queue), "data_folder_out": str(queue)}
+    options = {
+        "data_folder_in": str(queue),
+        "data_folder_out": str(queue),
+        "control_folder": str(tmp_path / "control"),
+    }
     received: list[dict] = []
 
     def write() -> None:
@@ -22,10 +26,10 @@ def test_a_reader_racing_a_writer_only_ever_sees_whole_messages(tmp_path):
                 simple.put({"number": number, "padding": "x" * 2000})
             simple.close()
 
-    writer = threading.Thread(target=write)
-    writer.start()
     with Connection(transport=Transport, transport_options=options) as conn:
-        simple = conn.SimpleQueue("race")
+        simple = conn.SimpleQueue("race")  # bound before the writer starts publishing
+        writer = threading.Thread(target=write)
+        writer.start()
         while len(received) < MESSAGES:
             message = simple.get(timeout=30)
             received.append(message.payload)
