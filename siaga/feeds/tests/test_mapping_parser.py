@@ -457,9 +457,13 @@ def test_any_mapping_and_report_give_errors_a_result_or_a_value_error(
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     lines=st.lists(
-        st.lists(PLAUSIBLE.map(str), min_size=4, max_size=6).map(
-            lambda values: ",".join(f'"{v}"' if "," in v else v for v in values)
-        )
+        # One line per record: a value with a line break would be two lines (the parser reads
+        # line by line and quarantines both halves; the count here is of lines).
+        st.lists(
+            PLAUSIBLE.map(str).filter(lambda v: "\n" not in v and "\r" not in v),
+            min_size=4,
+            max_size=6,
+        ).map(lambda values: ",".join(f'"{v}"' if "," in v else v for v in values))
         | CSV_TEXT.filter(lambda t: "\n" not in t and "\r" not in t),
         max_size=8,
     )
