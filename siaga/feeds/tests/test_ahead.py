@@ -29,7 +29,10 @@ def test_the_producer_works_in_another_thread_one_item_ahead():
 
     consumer = ahead(items())
     assert next(consumer) == 0
-    time.sleep(0.3)
+    deadline = time.monotonic() + 10
+    while len(made) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)
     # One item waits in the queue and the producer holds the next: never more than that.
     assert made == [0, 1, 2]
     assert threads == {"feeds-prepare"}
