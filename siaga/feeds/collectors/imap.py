@@ -24,6 +24,7 @@ from typing import IO
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from siaga.core.imap import close_quietly, peek_message, quoted_folder, unseen_uids
 from siaga.feeds.actions import do_receive_report, validate_mail_server
 from siaga.feeds.choices import ReportSource
 from siaga.feeds.collectors.attachments import (
@@ -54,10 +55,10 @@ def collect_imap_feed(feed: Feed) -> Collected:
         client = _connect(feed)
         try:
             _open_folder(client, feed)
-            for uid in _unseen_uids(client)[:MESSAGES_PER_RUN]:
+            for uid in unseen_uids(client)[:MESSAGES_PER_RUN]:
                 _collect_message(client, feed, uid, collected)
         finally:
-            _close(client)
+            close_quietly(client)
     record_problems(feed, collected)
     return collected
 
@@ -88,7 +89,7 @@ def _open_folder(client: imaplib.IMAP4, feed: Feed) -> None:
         raise MailboxError(
             _("The IMAP server refused the login: %(answer)s") % {"answer": _text(exc)}
         ) from None
-    status, _data = client.select(_quoted(feed.mail_folder or "INBOX"))
+    status, _data = client.select(quoted_folder(feed.mail_folder or "INBOX"))
     if status != "OK":
         raise MailboxError(
             _("The IMAP server cannot open the folder %(folder)s.") % {"folder": feed.mail_folder}
@@ -101,19 +102,8 @@ def _text(exc: Exception) -> str:
     return answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)
 
 
-def _quoted(folder: str) -> str:
-    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _unseen_uids(client: imaplib.IMAP4) -> list[str]:
-    status, data = client.uid("SEARCH", "UNSEEN")
-    if status != "OK" or not data or not data[0]:
-        return []
-    return [uid.decode("ascii") for uid in data[0].split() if uid.isdigit()]
-
-
 def _collect_message(client: imaplib.IMAP4, feed: Feed, uid: str, collected: Collected) -> None:
-    raw = _fetch(client, uid)
+    raw = peek_message(client, uid)
     if raw is None:
         collected.failed += 1  # left unseen: the next run asks again
         collected.problems.append(_("Message %(uid)s: the server did not send it.") % {"uid": uid})
@@ -171,23 +161,3 @@ def _refused(collected: Collected, uid: str, exc: ValidationError, *, name: str 
     if name:
         where = f"{where}, {name}"
     collected.problems.append(f"{where}: {describe(exc)}")
-
-
-def _fetch(client: imaplib.IMAP4, uid: str) -> bytes | None:
-    # BODY.PEEK leaves the message unseen until its files are stored.
-    status, data = client.uid("FETCH", uid, "(BODY.PEEK[])")
-    if status != "OK":
-        return None
-    for item in data:
-        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], bytes):
-            return item[1]
-    return None
-
-
-def _close(client: imaplib.IMAP4) -> None:
-    try:
-        if client.state == "SELECTED":
-            client.close()
-        client.logout()
-    except (imaplib.IMAP4.error, OSError):
-        log.warning("the IMAP server closed the connection untidily")

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from siaga.core.imap import close_quietly, peek_message, quoted_folder, unseen_uids
 from siaga.integrations.mailintake.parser import MailRejected
 
 log = logging.getLogger(__name__)
@@ -125,13 +126,13 @@ def collect_imap(
     client = _imap_connect(settings)
     try:
         client.login(settings.user, settings.password)
-        status, _ = client.select(_quoted(settings.folder))
+        status, _ = client.select(quoted_folder(settings.folder))
         if status != "OK":
             raise imaplib.IMAP4.error(f"cannot open folder {settings.folder!r}")
-        for uid in _unseen_uids(client)[:limit]:
+        for uid in unseen_uids(client)[:limit]:
             _process_imap_message(client, uid, handler, max_bytes, result)
     finally:
-        _imap_close(client)
+        close_quietly(client)
     return result
 
 
@@ -141,22 +142,11 @@ def _imap_connect(settings: ImapSettings) -> imaplib.IMAP4:
     return imaplib.IMAP4(settings.host, settings.port, timeout=settings.timeout)
 
 
-def _quoted(folder: str) -> str:
-    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _unseen_uids(client: imaplib.IMAP4) -> list[str]:
-    status, data = client.uid("SEARCH", "UNSEEN")
-    if status != "OK" or not data or not data[0]:
-        return []
-    return [uid.decode("ascii") for uid in data[0].split() if uid.isdigit()]
-
-
 def _process_imap_message(
     client: imaplib.IMAP4, uid: str, handler: Handler, max_bytes: int, result: CollectionResult
 ) -> None:
     source = f"imap:{uid}"
-    raw = _fetch(client, uid)
+    raw = peek_message(client, uid)
     if raw is None:
         result.failed.append(source)
         return
@@ -173,23 +163,3 @@ def _process_imap_message(
     else:
         result.filed.append(tracking_id)
     client.uid("STORE", uid, "+FLAGS", "(\\Seen)")
-
-
-def _fetch(client: imaplib.IMAP4, uid: str) -> bytes | None:
-    # BODY.PEEK leaves the message unseen until it was filed.
-    status, data = client.uid("FETCH", uid, "(BODY.PEEK[])")
-    if status != "OK":
-        return None
-    for item in data:
-        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], bytes):
-            return item[1]
-    return None
-
-
-def _imap_close(client: imaplib.IMAP4) -> None:
-    try:
-        if client.state == "SELECTED":
-            client.close()
-        client.logout()
-    except (imaplib.IMAP4.error, OSError):
-        log.warning("the IMAP server closed the connection untidily")
