@@ -29,3 +29,22 @@ class ImportSource(models.TextChoices):
     KEV = "kev", _("CISA KEV catalog")
     CVE = "cve", _("CVE JSON 5 record")
     EPSS = "epss", _("EPSS scores")
+    CSAF = "csaf", _("Vendor CSAF advisory")
+
+
+class ProductStatus(models.TextChoices):
+    """What a source says of a product and a vulnerability (CSAF 2.0 ``product_status`` groups,
+    CVE JSON 5 ``affected[].versions[].status``)."""
+
+    AFFECTED = "affected", _("Affected")
+    FIXED = "fixed", _("Fixed")
+    NOT_AFFECTED = "not_affected", _("Not affected")
+    UNDER_INVESTIGATION = "investigating", _("Under investigation")
+
+
+class ProductSource(models.TextChoices):
+    """Where an affected-product row came from."""
+
+    KEV = "kev", _("CISA KEV catalog")
+    CVE = "cve", _("CVE JSON 5 record")
+    CSAF = "csaf", _("Vendor CSAF advisory")
