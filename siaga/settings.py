@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "siaga.events",
     "siaga.digests",
     "siaga.vulns",
+    "siaga.exposures",
     "siaga.advisories",
 ]
 

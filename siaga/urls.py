@@ -31,6 +31,12 @@ urlpatterns = [
     path("feeds/", include("siaga.feeds.urls")),
     path("events/", include("siaga.events.urls")),
     path("digests/", include("siaga.digests.urls")),
+    path("vulnerabilities/", include("siaga.vulns.urls")),
+    path("exposures/", include("siaga.exposures.urls")),
+    path("advisories/", include("siaga.advisories.urls")),
+    # Public TLP:CLEAR advisories: their pages, RSS/Atom feeds and the CSAF provider directory
+    # (/.well-known/csaf/provider-metadata.json) that CSAF tools pull.
+    path("", include("siaga.advisories.urls_public")),
     path("", include("siaga.core.urls")),
 ]
 

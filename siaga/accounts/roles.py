@@ -78,6 +78,12 @@ _EVERYONE: dict[str, set[Scope]] = {
     "stixobject.view": {ALL},
     "collection.view": {ALL},
     "warninglist.view": {ALL},
+    # Vulnerability intelligence is public knowledge; a constituent sees its own exposure findings,
+    # the advisories published to it (``Advisory.restrict_org_q``) and its answers to them.
+    "vulnerability.view": {ALL},
+    "finding.view": {ORG},
+    "advisory.view": {ORG},
+    "advisoryrecipient.view": {ORG},
     # Notifications: each person keeps their own preferences.
     "notificationpreference.view": {OWN},
     "notificationpreference.change": {OWN},
@@ -150,6 +156,24 @@ _CERT_DESK: dict[str, set[Scope]] = {
     "mispfeed.view": {ALL},
     "mispfeed.add": {ALL},
     "mispfeed.change": {ALL},
+    # Vulnerabilities, exposure findings and advisories: analysts import, match, write and submit
+    # for review; publishing needs a second person (``_ADVISORY_APPROVAL``).
+    "vulnerability.add": {ALL},
+    "vendoradvisory.view": {ALL},
+    "vendoradvisory.add": {ALL},
+    "finding.view": {ALL},
+    "finding.add": {ALL},
+    "finding.change": {ALL},
+    "advisory.view": {ALL},
+    "advisory.add": {ALL},
+    "advisory.change": {ALL},
+    "advisoryrecipient.view": {ALL},
+}
+
+# Publishing and withdrawing an advisory: the CERT's leads and administrators, never the author of
+# the version being published (the four-eyes rule is checked in ``advisories.actions``).
+_ADVISORY_APPROVAL: dict[str, set[Scope]] = {
+    "advisory.approve": {ALL},
 }
 
 # Remote TAXII servers hold partners' credentials: the CERT's administrators and leads manage them.
@@ -171,6 +195,7 @@ PERMISSIONS: dict[str, dict[str, set[Scope]]] = {
         **_CERT_DESK,
         **_TAXII_REMOTES,
         **_FEED_SETUP,
+        **_ADVISORY_APPROVAL,
         "webhook.view": {ALL},
         "webhook.add": {ALL},
         "webhook.change": {ALL},
@@ -198,6 +223,7 @@ PERMISSIONS: dict[str, dict[str, set[Scope]]] = {
         **_CERT_DESK,
         **_TAXII_REMOTES,
         **_FEED_SETUP,
+        **_ADVISORY_APPROVAL,
         "organization.view": {ALL},
         "membership.view": {ALL},
         "user.view": {ALL},
@@ -269,10 +295,14 @@ PERMISSIONS: dict[str, dict[str, set[Scope]]] = {
         "indicator.export": {ALL},
         "stixobject.add": {ORG},
         "stixobject.export": {ALL},
+        # It answers the advisories it received and tracks the remediation of its findings.
+        "advisoryrecipient.change": {ORG},
+        "finding.change": {ORG},
     },
     Role.CONSTITUENT_REPORTER: {
         "report.add": {ORG},
         "comment.add": {ORG},
+        "advisoryrecipient.change": {ORG},
     },
     Role.AUDITOR: {
         "constituentprofile.view": {ALL},
@@ -303,6 +333,10 @@ PERMISSIONS: dict[str, dict[str, set[Scope]]] = {
         "quarantinedrow.view": {ALL},
         "event.view": {ALL},
         "digest.view": {ALL},
+        "vendoradvisory.view": {ALL},
+        "finding.view": {ALL},
+        "advisory.view": {ALL},
+        "advisoryrecipient.view": {ALL},
     },
 }
 

@@ -1,0 +1,1 @@
+"""Exposure findings: a constituent's system that runs a product a vulnerability affects."""
