@@ -160,6 +160,9 @@ class VendorAdvisory(TimeStampedModel, RestrictedModel):
         verbose_name=_("imported by"),
     )
 
+    # The document is kept whole here; the audit trail records the other fields (and the hash).
+    audit_exclude_fields = ("document",)
+
     class Meta:
         verbose_name = _("vendor advisory")
         verbose_name_plural = _("vendor advisories")
@@ -208,6 +211,10 @@ class AffectedProduct(TimeStampedModel, RestrictedModel):
     versions = models.CharField(_("versions"), max_length=500, blank=True)
     cpe = models.CharField(_("CPE 2.3 name"), max_length=1000, blank=True)
     purl = models.CharField(_("package URL"), max_length=2000, blank=True)
+
+    # Rows derived from imported documents (written and replaced in bulk); the import of the
+    # document itself is what the audit trail records.
+    audit_enabled = False
 
     class Meta:
         verbose_name = _("affected product")

@@ -1,4 +1,5 @@
-"""Importers of public vulnerability data: CISA KEV (``kev``), CVE JSON 5 (``cve5``), EPSS (``epss``).
+"""Importers of public vulnerability data: CISA KEV (``kev``), CVE JSON 5 (``cve5``), EPSS (``epss``)
+and vendors' CSAF 2.0 advisories (``csaf``).
 
 Every importer returns an ``ImportResult``: how many vulnerabilities were created, updated, left
 unchanged or skipped, and each problem named by record and field. A document that cannot be read
@@ -47,6 +48,10 @@ class ImportResult:
     skipped: int = 0
     # KEV only: vulnerabilities that were in the catalog and are no longer (see importers.kev).
     delisted: int = 0
+    # CSAF only: vulnerabilities a document named that were not known yet, and the affected
+    # product rows written.
+    new_vulnerabilities: int = 0
+    products: int = 0
     # The document as a whole was refused; nothing was stored.
     errors: list[str] = field(default_factory=list)
     # Skipped records, and fields of stored records that were left out.
@@ -70,6 +75,8 @@ class ImportResult:
         self.unchanged += other.unchanged
         self.skipped += other.skipped
         self.delisted += other.delisted
+        self.new_vulnerabilities += other.new_vulnerabilities
+        self.products += other.products
         self.errors.extend(other.errors)
         self.problems.extend(other.problems)
 
@@ -148,3 +155,75 @@ def upsert(
         Vulnerability.objects.bulk_update(changed_rows, fields, batch_size=BATCH_SIZE)
     result.created += len(new)
     result.updated += len(changed_rows)
+
+
+# One affected-product row as an importer compares it: (status, product_id, name, vendor,
+# product, versions, cpe, purl).
+ProductRow = tuple[str, str, str, str, str, str, str, str]
+_PRODUCT_FIELDS = ("status", "product_id", "name", "vendor", "product", "versions", "cpe", "purl")
+_PRODUCT_LIMITS = (15, 255, 1000, 255, 500, 500, 1000, 2000)
+
+
+def product_row(
+    vendor: str,
+    product: str,
+    versions: str = "",
+    status: str = "affected",
+    cpe: str = "",
+    purl: str = "",
+    product_id: str = "",
+    name: str = "",
+) -> ProductRow:
+    """A row with each text cut to its column's length (and without NUL characters, which
+    PostgreSQL cannot store)."""
+    values = (status, product_id, name, vendor, product, versions, cpe, purl)
+    return tuple(  # type: ignore[return-value]
+        value.replace("\x00", "").strip()[:limit]
+        for value, limit in zip(values, _PRODUCT_LIMITS, strict=True)
+    )
+
+
+def sync_products(wanted: dict[str, list[ProductRow]], source: str, result: ImportResult) -> None:
+    """Make each named CVE's affected-product rows of ``source`` (KEV, CVE; not CSAF, whose rows
+    belong to their advisory) exactly ``wanted``: a CVE whose rows are already the same is not
+    touched, so a repeated import writes nothing. Call inside a transaction, after ``upsert``."""
+    from siaga.vulns.models import AffectedProduct
+
+    if not wanted:
+        return
+    ids: dict[str, int] = {}
+    for chunk in batched(wanted):
+        ids.update(Vulnerability.objects.filter(cve_id__in=chunk).values_list("cve_id", "pk"))
+    stored: dict[int, list[ProductRow]] = {}
+    for pks in batched(ids.values()):
+        for pk, *values in AffectedProduct.objects.filter(
+            source=source, vendor_advisory=None, vulnerability_id__in=pks
+        ).values_list("vulnerability_id", *_PRODUCT_FIELDS):
+            stored.setdefault(pk, []).append(tuple(values))
+    changed: list[int] = []
+    rows: list[AffectedProduct] = []
+    now = timezone.now()
+    for cve_id, products in wanted.items():
+        pk = ids.get(cve_id)
+        if pk is None:
+            continue
+        unique = list(dict.fromkeys(products))
+        if sorted(unique) == sorted(stored.get(pk, [])):
+            continue
+        changed.append(pk)
+        for values in unique:
+            row = AffectedProduct(
+                vulnerability_id=pk,
+                source=source,
+                created_at=now,
+                updated_at=now,
+                **dict(zip(_PRODUCT_FIELDS, values, strict=True)),
+            )
+            row.fill_keys()
+            rows.append(row)
+    for pks in batched(changed):
+        AffectedProduct.objects.filter(
+            source=source, vendor_advisory=None, vulnerability_id__in=pks
+        ).delete()
+    AffectedProduct.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+    result.products += len(rows)

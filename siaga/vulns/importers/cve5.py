@@ -11,6 +11,13 @@ the record is.
 A REJECTED record keeps the vulnerability's row and marks it ``rejected`` with the reason. A record
 older (``dateUpdated``) than what is stored is skipped, so feeding an old copy cannot undo a newer
 one. Records are written in one transaction per batch of ``BATCH_SIZE``.
+
+The CNA's ``affected`` list becomes affected-product rows (source ``cve``): one per vendor and
+product and ``versions[]`` entry, the entry written as a constraint (``1.2``, ``< 1.5``,
+``>= 1.0 | < 1.5``, ``<= 2.0``; an empty one for every version), its status kept (affected,
+unaffected → not affected, unknown → under investigation), the first CPE, and a package URL only
+where the package's collection is unambiguous (PyPI, npm, RubyGems, crates.io, NuGet). Rows are
+rewritten only when they differ from those stored.
 """
 
 from __future__ import annotations
@@ -23,8 +30,17 @@ from typing import Any
 
 from django.db import transaction
 
-from siaga.vulns.choices import ImportSource
-from siaga.vulns.importers import BATCH_SIZE, ImportResult, batched, existing_by_cve, upsert
+from siaga.vulns.choices import ImportSource, ProductSource, ProductStatus
+from siaga.vulns.importers import (
+    BATCH_SIZE,
+    ImportResult,
+    ProductRow,
+    batched,
+    existing_by_cve,
+    product_row,
+    sync_products,
+    upsert,
+)
 from siaga.vulns.importers import too_long as _too_long
 from siaga.vulns.models import CVE_ID_RE, CWE_ID_RE
 from siaga.vulns.scoring import CvssVectorError, score_cvss3, score_cvss4
@@ -66,10 +82,11 @@ def import_cve_files(paths: Iterable[Path]) -> ImportResult:
 def import_cve_records(records: Iterable[tuple[str, Any]]) -> ImportResult:
     """Import parsed records, each given with a name for the report (its file name)."""
     result = ImportResult(source="CVE JSON 5")
-    parsed: dict[str, tuple[datetime | None, dict[str, Any]]] = {}
+    parsed: dict[str, tuple[datetime | None, dict[str, Any], list[ProductRow]]] = {}
     for name, record in records:
         try:
             cve_id, updated, values = parse_record(record, name, result)
+            products = affected_products(record) if not values.get("rejected") else []
         except RecordError as exc:
             result.skip(_label(name, record), exc.field, str(exc))
             continue
@@ -86,17 +103,21 @@ def import_cve_records(records: Iterable[tuple[str, Any]]) -> ImportResult:
                 "cveMetadata.dateUpdated",
                 "superseded by a newer record of this CVE in the same import",
             )
-        parsed[cve_id] = (updated, values)
+        parsed[cve_id] = (updated, values, products)
     for chunk in batched(parsed.items(), BATCH_SIZE):
         _store(dict(chunk), result)
     return result
 
 
-def _store(chunk: dict[str, tuple[datetime | None, dict[str, Any]]], result: ImportResult) -> None:
+def _store(
+    chunk: dict[str, tuple[datetime | None, dict[str, Any], list[ProductRow]]],
+    result: ImportResult,
+) -> None:
     with transaction.atomic():
         stored = existing_by_cve(chunk)
         wanted = {}
-        for cve_id, (updated, values) in chunk.items():
+        products = {}
+        for cve_id, (updated, values, rows) in chunk.items():
             row = stored.get(cve_id)
             if row is not None and _older(updated, row.last_modified):
                 result.skip(
@@ -104,7 +125,9 @@ def _store(chunk: dict[str, tuple[datetime | None, dict[str, Any]]], result: Imp
                 )
                 continue
             wanted[cve_id] = values
+            products[cve_id] = rows
         upsert(wanted, ImportSource.CVE, result)
+        sync_products(products, ProductSource.CVE, result)
 
 
 def _older(updated: datetime | None, than: datetime | None) -> bool:
@@ -273,3 +296,92 @@ def _cvss(
                 f"{prefix}_severity": scored.severity,
             }
     return {f"{prefix}_vector": "", f"{prefix}_score": None, f"{prefix}_severity": ""}
+
+
+# collectionURL (without scheme and trailing slash) → purl type.
+_PURL_TYPES = {
+    "pypi.org": "pypi",
+    "pypi.python.org": "pypi",
+    "registry.npmjs.org": "npm",
+    "www.npmjs.com": "npm",
+    "npmjs.com": "npm",
+    "rubygems.org": "gem",
+    "crates.io": "cargo",
+    "www.nuget.org": "nuget",
+    "nuget.org": "nuget",
+}
+_VERSION_STATUS = {
+    "affected": ProductStatus.AFFECTED.value,
+    "unaffected": ProductStatus.NOT_AFFECTED.value,
+    "unknown": ProductStatus.UNDER_INVESTIGATION.value,
+}
+# Placeholders CNAs write where they have no name or no lower bound.
+_NO_NAME = {"", "n/a", "na", "-", "unknown"}
+_NO_LOWER = {"", "0", "*", "n/a", "-", "unspecified"}
+MAX_PRODUCTS_PER_RECORD = 1000
+
+
+def affected_products(record: Any) -> list[ProductRow]:
+    """The affected-product rows of a record's CNA ``affected`` list (see the module docstring)."""
+    rows: list[ProductRow] = []
+    for item in _list(_get(record, "containers", "cna", "affected")):
+        if not isinstance(item, dict):
+            continue
+        vendor, product = _str(item.get("vendor")), _str(item.get("product"))
+        if product.lower() in _NO_NAME:
+            product = _str(item.get("packageName"))
+        if product.lower() in _NO_NAME:
+            continue
+        if vendor.lower() in _NO_NAME:
+            vendor = ""
+        cpes = [cpe for cpe in _list(item.get("cpes")) if isinstance(cpe, str) and cpe.strip()]
+        cpe = cpes[0] if cpes else ""
+        purl = _purl(item)
+        default = _VERSION_STATUS.get(_str(item.get("defaultStatus")), "")
+        entries = [
+            entry
+            for entry in _list(item.get("versions"))
+            if isinstance(entry, dict) and _str(entry.get("versionType")) != "git"
+        ]
+        for entry in entries:
+            status = _VERSION_STATUS.get(_str(entry.get("status")))
+            if status is None:
+                continue
+            rows.append(product_row(vendor, product, version_text(entry), status, cpe, purl))
+        if not entries:
+            status = default or ProductStatus.UNDER_INVESTIGATION.value
+            rows.append(product_row(vendor, product, "", status, cpe, purl))
+    return list(dict.fromkeys(rows))[:MAX_PRODUCTS_PER_RECORD]
+
+
+def version_text(entry: dict[str, Any]) -> str:
+    """One ``versions[]`` entry as a constraint: ``1.2``, ``< 1.5``, ``>= 1.0 | <= 1.4``."""
+    version = _str(entry.get("version"))
+    less, less_equal = _str(entry.get("lessThan")), _str(entry.get("lessThanOrEqual"))
+    upper = ""
+    if less and less != "*":
+        upper = f"< {less}"
+    elif less_equal and less_equal != "*":
+        upper = f"<= {less_equal}"
+    elif less == "*" or less_equal == "*":
+        return "" if version in _NO_LOWER else f">= {version}"
+    if not upper:
+        return "" if version == "*" else version
+    return upper if version in _NO_LOWER else f">= {version} | {upper}"
+
+
+def _str(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _purl(item: dict[str, Any]) -> str:
+    name = _str(item.get("packageName"))
+    collection = _str(item.get("collectionURL")).lower()
+    for prefix in ("https://", "http://"):
+        collection = collection.removeprefix(prefix)
+    kind = _PURL_TYPES.get(collection.rstrip("/"))
+    if not name or kind is None or any(char in name for char in " ?#"):
+        return ""
+    if kind == "npm" and name.startswith("@"):
+        name = "%40" + name[1:]
+    return f"pkg:{kind}/{name}"

@@ -10,6 +10,9 @@ stored as ``in_kev`` whose CVE is no longer listed is marked ``in_kev=False`` (c
 To keep a truncated download from delisting most of the catalog, a document whose ``count``
 differs from its number of records is refused, and a CVE whose record was skipped for a bad field
 is still counted as listed.
+
+Each listed CVE also gets one affected-product row (source ``kev``: the entry's vendorProject and
+product, every version), rewritten only when the entry's names change.
 """
 
 from __future__ import annotations
@@ -24,8 +27,15 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from siaga.vulns.choices import ImportSource, KnownRansomware
-from siaga.vulns.importers import ImportResult, batched, too_long, upsert
+from siaga.vulns.choices import ImportSource, KnownRansomware, ProductSource
+from siaga.vulns.importers import (
+    ImportResult,
+    batched,
+    product_row,
+    sync_products,
+    too_long,
+    upsert,
+)
 from siaga.vulns.models import CVE_ID_RE, CWE_ID_RE, Vulnerability
 
 KEV_SCHEMA = (
@@ -100,6 +110,11 @@ def import_kev(source: Path | bytes | dict[str, Any], schema: Path | None = None
     wanted, fill, listed = _records(document["vulnerabilities"], record_errors, result)
     with transaction.atomic():
         upsert(wanted, ImportSource.KEV, result, fill=fill)
+        products = {
+            cve: [product_row(values["kev_vendor_project"], values["kev_product"])]
+            for cve, values in wanted.items()
+        }
+        sync_products(products, ProductSource.KEV, result)
         result.delisted = _delist(listed)
     return result
 

@@ -52,3 +52,31 @@ def test_a_refused_file_exits_1(tmp_path: Path) -> None:
 def test_nothing_to_import_is_an_error() -> None:
     with pytest.raises(CommandError):
         call_command("vulns_import")
+
+
+def test_csaf_kind_and_paths(tmp_path: Path) -> None:
+    from siaga.vulns.tests.conftest import csaf_document
+
+    (tmp_path / "a.json").write_text(json.dumps(csaf_document()))
+    out = StringIO()
+    call_command("vulns_import", "csaf", str(tmp_path), stdout=out)
+    assert out.getvalue().splitlines()[0] == (
+        "CSAF: 1 created, 0 updated, 0 unchanged, 0 skipped; "
+        "1 new vulnerabilities, 2 affected products"
+    )
+    (tmp_path / "b.json").write_text("{}")
+    out = StringIO()
+    with pytest.raises(SystemExit) as exit_:
+        call_command("vulns_import", csaf=[tmp_path], stdout=out)
+    assert exit_.value.code == 1
+    assert "CSAF: 0 created, 0 updated, 1 unchanged, 1 skipped" in out.getvalue()
+    assert "  b.json: /: " in out.getvalue()
+
+
+def test_positional_kind_is_checked() -> None:
+    with pytest.raises(CommandError, match="the kind is"):
+        call_command("vulns_import", "nvd", "x.json")
+    with pytest.raises(CommandError, match="name the files"):
+        call_command("vulns_import", "csaf")
+    with pytest.raises(CommandError, match="exactly one"):
+        call_command("vulns_import", "kev", "a.json", "b.json")
