@@ -138,6 +138,7 @@ def check_update_contact(user: Any, contact: Contact, data: dict[str, Any]) -> C
             setattr(locked, name, value)
         locked.full_clean()
         locked.save()
+        _rematch(locked.organization_id)
     return locked
 
 
@@ -323,7 +324,16 @@ def check_create_item(user: Any, organization: Organization, data: dict[str, Any
     item = InventoryItem(organization=organization, **data)
     item.full_clean()
     item.save()
+    _rematch(organization.pk)
     return item
+
+
+def _rematch(organization_id: int) -> None:
+    """The constituent's inventory changed: match it against the vulnerabilities again (one job
+    after commit, however many items changed)."""
+    from siaga.exposures.tasks import schedule_organization_match
+
+    schedule_organization_match(organization_id)
 
 
 def check_update_item(user: Any, item: InventoryItem, data: dict[str, Any]) -> InventoryItem:
@@ -336,6 +346,7 @@ def check_update_item(user: Any, item: InventoryItem, data: dict[str, Any]) -> I
             setattr(locked, name, value)
         locked.full_clean()
         locked.save()
+        _rematch(locked.organization_id)
     return locked
 
 
@@ -346,6 +357,7 @@ def check_delete_item(user: Any, item: InventoryItem) -> None:
         locked = InventoryItem.objects.select_for_update().filter(pk=item.pk).first()
         if locked is not None:
             locked.delete()
+            _rematch(locked.organization_id)
 
 
 @dataclass(frozen=True)
@@ -391,6 +403,8 @@ def check_import_inventory(user: Any, organization: Organization, data: bytes) -
                 setattr(item, name, getattr(row.item, name))
             item.save()
             updated += 1
+        if created or updated:
+            _rematch(organization.pk)
     return ImportResult(created=created, updated=updated, unchanged=unchanged)
 
 
