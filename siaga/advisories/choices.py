@@ -23,7 +23,7 @@ class AdvisoryStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-class Severity(models.TextChoices):
+class AdvisorySeverity(models.TextChoices):
     LOW = "low", _("Low")
     MEDIUM = "medium", _("Medium")
     HIGH = "high", _("High")

@@ -16,9 +16,16 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from siaga.advisories.choices import AdvisoryKind, AdvisoryStatus, Answer, RecipientReason, Severity
+from siaga.advisories.choices import (
+    AdvisoryKind,
+    AdvisorySeverity,
+    AdvisoryStatus,
+    Answer,
+    RecipientReason,
+)
 from siaga.core.models import RestrictedModel, TimeStampedModel
 from siaga.sharing.choices import TLP
 from siaga.vulns.choices import CvssSeverity
@@ -31,7 +38,8 @@ TEXT_FIELDS = ("title", "summary", "description", "remediation", "workarounds")
 
 
 def _text(label: Any, language: str, *, short: bool = False) -> models.Field[Any, Any]:
-    verbose = f"{label} ({language})"
+    # Lazy, so the label is translated when shown, not when the module is imported.
+    verbose = format_lazy("{} ({})", label, language)
     if short:
         return models.CharField(verbose, max_length=300, blank=True)
     return models.TextField(verbose, blank=True, max_length=50_000)
@@ -50,7 +58,10 @@ class Advisory(TimeStampedModel, RestrictedModel):
         _("status"), max_length=12, choices=AdvisoryStatus.choices, default=AdvisoryStatus.DRAFT
     )
     severity = models.CharField(
-        _("severity"), max_length=10, choices=Severity.choices, default=Severity.MEDIUM
+        _("severity"),
+        max_length=10,
+        choices=AdvisorySeverity.choices,
+        default=AdvisorySeverity.MEDIUM,
     )
     tlp = models.CharField(_("TLP"), max_length=16, choices=TLP.choices, default=TLP.CLEAR)
     # How many revisions have been published; 0 while the first draft has never been.
