@@ -249,6 +249,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "siaga.integrations.taxiiclient.tasks.sync_remote_collections",
         "schedule": 300.0,
     },
+    # KEV, EPSS and CSAF documents from the URLs an operator configured (SIAGA_VULN_SOURCES).
+    "refresh-vulnerability-sources": {
+        "task": "siaga.vulns.tasks.refresh_vulnerability_sources",
+        "schedule": 24 * 3600.0,
+    },
+    # Inventories against affected products (also after imports and inventory changes), and feed
+    # events that show a vulnerable service attached to the same findings.
+    "match-exposures-daily": {"task": "siaga.exposures.tasks.match_all", "schedule": 24 * 3600.0},
+    "attach-feed-sightings": {
+        "task": "siaga.exposures.tasks.attach_feed_events",
+        "schedule": 3600.0,
+    },
+    # Reminders to constituents that have not answered an advisory.
+    "send-advisory-reminders": {
+        "task": "siaga.advisories.tasks.send_advisory_reminders",
+        "schedule": 3600.0,
+    },
 }
 # A running job that has not reported progress for this long is taken to be on a dead worker.
 SIAGA_JOB_STALE_SECONDS = env_int("SIAGA_JOB_STALE_SECONDS", 300, minimum=2)
@@ -539,3 +556,50 @@ LOGGING = {
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+
+# --- Advisories (siaga.advisories): reminders to recipients that have not answered ---
+# A recipient that has not answered is reminded every this many days, at most this many times.
+SIAGA_ADVISORY_REMINDER_DAYS = env_int("SIAGA_ADVISORY_REMINDER_DAYS", 3, minimum=1)
+SIAGA_ADVISORY_MAX_REMINDERS = env_int("SIAGA_ADVISORY_MAX_REMINDERS", 3, minimum=0)
+
+# --- Advisory outputs (siaga.advisories.exports): CSAF publisher, PDF letterhead ---
+# The publisher written into every CSAF document and the provider metadata (category coordinator).
+SIAGA_CSAF_PUBLISHER = {
+    "name": env_str("SIAGA_CSAF_PUBLISHER_NAME", "Siaga Health CERT"),
+    "namespace": env_str("SIAGA_CSAF_PUBLISHER_NAMESPACE", SITE_URL + "/"),
+    "contact_details": env_str("SIAGA_CSAF_CONTACT_DETAILS", ""),
+    "issuing_authority": env_str("SIAGA_CSAF_ISSUING_AUTHORITY", ""),
+}
+# The letterhead of advisory PDFs; the logo is a local image file (never fetched from the network).
+SIAGA_ADVISORY_LETTERHEAD = {
+    "organization": env_str("SIAGA_LETTERHEAD_ORGANIZATION", SIAGA_CSAF_PUBLISHER["name"]),
+    # Lines separated by "|" (addresses contain commas).
+    "address_lines": [
+        line.strip() for line in env_str("SIAGA_LETTERHEAD_ADDRESS").split("|") if line.strip()
+    ],
+    "logo": env_str("SIAGA_LETTERHEAD_LOGO", ""),
+}
+
+# --- Exposure findings (siaga.exposures): due dates by KEV listing and CVSS severity ---
+# Days from a finding's first sighting to its due date: a KEV-listed CVE takes "kev", any other its
+# CVSS severity ("none" also for a CVE without a score).
+SIAGA_FINDING_DUE_DAYS = {
+    "kev": env_int("SIAGA_FINDING_DUE_DAYS_KEV", 14, minimum=1),
+    "critical": env_int("SIAGA_FINDING_DUE_DAYS_CRITICAL", 15, minimum=1),
+    "high": env_int("SIAGA_FINDING_DUE_DAYS_HIGH", 30, minimum=1),
+    "medium": env_int("SIAGA_FINDING_DUE_DAYS_MEDIUM", 90, minimum=1),
+    "low": env_int("SIAGA_FINDING_DUE_DAYS_LOW", 180, minimum=1),
+    "none": env_int("SIAGA_FINDING_DUE_DAYS_NONE", 180, minimum=1),
+}
+
+# --- Vulnerability intelligence (siaga.vulns): uploads and the scheduled refresh ---
+# The largest file the import page and API accept (the KEV catalog is ~1.5 MB, an EPSS file ~10 MB).
+SIAGA_VULN_IMPORT_MAX_MB = env_int("SIAGA_VULN_IMPORT_MAX_MB", 50, minimum=1)
+# What refresh_vulnerability_sources fetches; nothing is fetched unless an operator sets these.
+SIAGA_VULN_SOURCES = {
+    "kev": env_str("SIAGA_VULN_KEV_URL", ""),
+    "epss": env_str("SIAGA_VULN_EPSS_URL", ""),
+    "csaf": env_list("SIAGA_VULN_CSAF_URLS"),
+}
+SIAGA_VULN_FETCH_TIMEOUT_SECONDS = env_int("SIAGA_VULN_FETCH_TIMEOUT_SECONDS", 60, minimum=1)
+SIAGA_VULN_FETCH_MAX_MB = env_int("SIAGA_VULN_FETCH_MAX_MB", 100, minimum=1)

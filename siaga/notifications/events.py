@@ -72,7 +72,12 @@ def event_kind_choices() -> list[tuple[str, Any]]:
     return [(event.kind, event.label) for event in _REGISTRY.values()]
 
 
+# The kinds this app writes itself (incident desk); other apps' kinds have their own contexts.
+BUILTIN_KINDS: list[str] = []
+
+
 def _register_builtin(kind: str, label: Any, default_on: bool = True) -> None:
+    BUILTIN_KINDS.append(kind)
     register_event(
         kind,
         label,

@@ -6,10 +6,13 @@ from __future__ import annotations
 from types import ModuleType
 
 from tests.matrix_rows import (
+    advisories,
+    advisory_exports,
     attack,
     correlation,
     digests,
     events,
+    exposures,
     feeds,
     intel,
     misp,
@@ -18,6 +21,7 @@ from tests.matrix_rows import (
     stix_export,
     taxii,
     taxiiclient,
+    vulns,
     warninglists,
 )
 
@@ -35,4 +39,8 @@ ROW_MODULES: list[ModuleType] = [
     feeds,
     events,
     digests,
+    vulns,
+    exposures,
+    advisories,
+    advisory_exports,
 ]

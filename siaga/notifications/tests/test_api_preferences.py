@@ -17,7 +17,7 @@ def as_dict(response):
 
 def test_defaults_for_someone_who_never_chose(personas):
     prefs = as_dict(api_client_for(personas.outsider).get(URL))
-    assert len(prefs) == 7
+    assert len(prefs) == 9  # the incident desk's seven, the advisories' two for staff
     assert all(prefs.values())
 
 

@@ -137,7 +137,7 @@ def test_an_unknown_kind_is_a_programming_error(personas):
 
 
 def test_every_builtin_kind_renders_in_both_languages(personas):
-    from siaga.notifications.events import all_events
+    from siaga.notifications.events import BUILTIN_KINDS, all_events
 
     context = {
         **CONTEXT,
@@ -150,6 +150,8 @@ def test_every_builtin_kind_renders_in_both_languages(personas):
     for language in ("en", "id"):
         user = make_user(f"{language}@x.test", language=language)
         for event in all_events():
+            if event.kind not in BUILTIN_KINDS:
+                continue  # written by other apps, tested with their own contexts there
             (delivery,) = do_notify(event.kind, recipients=[user], context=context)
             assert "SIAGA-INC-2026-000045" in delivery.subject
             assert "\n" not in delivery.subject

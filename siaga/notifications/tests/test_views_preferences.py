@@ -20,7 +20,8 @@ def test_everyone_signed_in_sees_a_row_per_event_kind(client, personas, persona)
     page = response.content.decode()
     assert "Incident assigned" in page
     assert "SLA breached" in page
-    assert page.count('type="checkbox"') == 7
+    # The incident desk's seven kinds and the advisories' two for CERT staff (need help, returned).
+    assert page.count('type="checkbox"') == 9
 
 
 def test_anonymous_is_sent_to_sign_in(client, db):
@@ -42,6 +43,8 @@ def test_unticking_turns_a_kind_off_for_this_user_only(client, personas):
         "sla_breach": False,
         "clock_warning": False,
         "comment_shared": False,
+        "advisory_need_help": False,
+        "advisory_returned": False,
     }
     assert not NotificationPreference.objects.filter(user=personas.cert_lead).exists()
     page = client.get(URL).content.decode()
