@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 
 from siaga.advisories import actions, distribution
+from siaga.advisories.actions import workflow
 from siaga.advisories.choices import RecipientReason
 from siaga.advisories.models import AdvisoryRecipient
 from siaga.advisories.tests.conftest import (
@@ -185,7 +186,7 @@ def test_nothing_is_sent_when_publishing_fails(personas, sector, draft, monkeypa
     def broken(*args, **kwargs):
         raise RuntimeError("snapshot failed")
 
-    monkeypatch.setattr(actions, "snapshot", broken)
+    monkeypatch.setattr(workflow, "snapshot", broken)
     with pytest.raises(RuntimeError):
         actions.check_approve(personas.cert_lead, draft)
     draft.refresh_from_db()
