@@ -75,6 +75,15 @@ INVENTORY: list[dict[str, Any]] = [
         "criticality": Criticality.HIGH,
         "location": "ICU",
     },
+    {
+        "kind": InventoryKind.MEDICAL_DEVICE,
+        "name": "Stasiun pompa infus ICU",
+        "vendor": "B. Braun Medical",
+        "product": "SpaceStation with SpaceCom 2",
+        "version": "L80",
+        "criticality": Criticality.HIGH,
+        "location": "ICU",
+    },
 ]
 
 

@@ -98,6 +98,7 @@ def load_demo_data() -> list[tuple[User, str]]:
 
 def load_domain_demos(organizations: dict[str, Organization]) -> None:
     """Each domain app's own demo rows: registry first, then the reports and incidents on it."""
+    from siaga.advisories.demo import load_advisories_demo
     from siaga.constituents.demo import load_constituent_demo
     from siaga.feeds.demo import load_feeds_demo
     from siaga.incidents.demo import load_incident_demo
@@ -109,12 +110,16 @@ def load_domain_demos(organizations: dict[str, Organization]) -> None:
     seed_collections()  # one TAXII collection per sharing group, plus public and community
     load_incident_demo()
     load_feeds_demo()  # after the registry: its events are attributed to the demo hospital
+    load_advisories_demo()  # after the registry: it goes to every constituent
     load_shared_reference_data()
 
 
 def load_shared_reference_data() -> None:
     """Public reference data from ../shared/data when the checkout has it (a user's clone has not):
-    the MISP warninglists."""
+    the MISP warninglists, the KEV catalog and the medical-device CSAF advisories (then matched
+    against the demo inventories)."""
+    from siaga.vulns.demo import load_shared_vulnerabilities
     from siaga.warninglists.demo import load_shared_warninglists
 
     load_shared_warninglists()
+    load_shared_vulnerabilities()
