@@ -138,7 +138,6 @@ def check_update_contact(user: Any, contact: Contact, data: dict[str, Any]) -> C
             setattr(locked, name, value)
         locked.full_clean()
         locked.save()
-        _rematch(locked.organization_id)
     return locked
 
 
