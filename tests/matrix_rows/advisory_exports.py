@@ -9,8 +9,8 @@ from typing import Any
 
 from siaga.advisories.choices import RecipientReason
 from siaga.advisories.exports.csaf import csaf_filename
-from siaga.advisories.exports.testing import make_advisory, publish
 from siaga.advisories.models import AdvisoryRecipient
+from siaga.advisories.tests.builders import make_advisory, publish
 from siaga.core.testing import Personas
 from siaga.sharing.choices import TLP
 from tests.matrix_base import ALL, SEES_HOSPITAL_MEMBERS, Operation, Page

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from siaga.advisories.choices import AdvisoryKind
 from siaga.advisories.exports.csaf import csaf_document, csaf_filename, tlp_label
 from siaga.advisories.exports.csaf_products import is_plain_version, version_range
-from siaga.advisories.exports.testing import make_advisory, publish
+from siaga.advisories.tests.builders import make_advisory, publish
 from siaga.core.testing import Orgs
 from siaga.csaf.validation import csaf_problems
 from siaga.sharing.choices import TLP

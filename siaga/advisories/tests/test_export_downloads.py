@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 
 from siaga.advisories.choices import RecipientReason
-from siaga.advisories.exports.testing import make_advisory, publish
 from siaga.advisories.models import AdvisoryRecipient
+from siaga.advisories.tests.builders import make_advisory, publish
 from siaga.audit.models import AuditEntry
 from siaga.core.testing import Personas, api_client_for, login
 from siaga.csaf.validation import csaf_problems

@@ -13,7 +13,7 @@ import pypdfium2 as pdfium
 import pytest
 
 from siaga.advisories.exports.pdf import advisory_pdf, logo_data_url, pdf_filename, url_fetcher
-from siaga.advisories.exports.testing import make_advisory, publish
+from siaga.advisories.tests.builders import make_advisory, publish
 from siaga.core.testing import Orgs
 from siaga.sharing.choices import TLP
 

@@ -18,7 +18,7 @@ from django.test import Client
 from jsonschema import Draft202012Validator, FormatChecker
 
 from siaga.advisories.choices import AdvisoryKind, AdvisoryStatus
-from siaga.advisories.exports.testing import make_advisory, publish
+from siaga.advisories.tests.builders import make_advisory, publish
 from siaga.core.testing import Orgs
 from siaga.csaf.validation import csaf_problems
 from siaga.sharing.choices import TLP

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from siaga.advisories.choices import AdvisoryStatus
-from siaga.advisories.exports.testing import make_advisory, publish
+from siaga.advisories.tests.builders import make_advisory, publish
 from siaga.core.testing import Orgs
 from siaga.sharing.choices import TLP
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from siaga.advisories.exports.testing import make_advisory, publish
 from siaga.advisories.snapshot import FORMAT_VERSION, snapshot, text
+from siaga.advisories.tests.builders import make_advisory, publish
 from siaga.attack.choices import Domain
 from siaga.attack.models import Technique
 from siaga.core.testing import Orgs
