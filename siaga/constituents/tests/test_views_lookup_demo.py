@@ -56,7 +56,8 @@ def test_the_demo_describes_the_hospital_once(personas):
         ("rsud-ss.siaga.example", "approved"),
         ("AS64500", "approved"),
     }
-    assert InventoryItem.objects.filter(organization=hospital).count() == 3
+    # The SIMRS, the PACS, an infusion pump and the infusion station.
+    assert InventoryItem.objects.filter(organization=hospital).count() == 4
     index = current_index()
     assert [o.organization_id for o in index.owners_of("2001:db8:10::1")] == [hospital.pk]
     load_constituent_demo({})  # without the hospital: nothing to do
