@@ -80,8 +80,10 @@ def ownership_index(networks: list[tuple[int, str]]) -> Any:
     )
 
 
-def without_storage(path: Path, index: Any) -> tuple[int, int, float]:
-    """Parse, enrich, attribute, grade and key every chunk; (events, quarantined, seconds)."""
+def without_storage(path: Path, index: Any) -> tuple[int, int, float, float]:
+    """Parse, enrich, attribute, grade and key every chunk as the pipeline does (the next chunk
+    parsed in a thread while this one is prepared); (events, quarantined, seconds, CPU seconds
+    of all threads)."""
     from siaga.feeds import pipeline
     from siaga.feeds.parsers import shadowserver
 
@@ -89,13 +91,15 @@ def without_storage(path: Path, index: Any) -> tuple[int, int, float]:
     assert report_type is not None, path.name
     parser = shadowserver.ChunkParser(report_type, pipeline.header_of(path), keep_extra=False)
     events = quarantined = 0
-    started = time.perf_counter()
-    for chunk in pipeline.chunks(path):
-        parsed = parser.parse(chunk.data, first_row=chunk.first_row, first_offset=chunk.offset)
-        frame = pipeline.prepare(parsed.events, index, frozenset())
-        events += frame.height
-        quarantined += len(parsed.quarantine)
-    return events, quarantined, time.perf_counter() - started
+    started, cpu = time.perf_counter(), time.process_time()
+    context = (index, frozenset[int](), None, None)
+    for _, ready, _ in pipeline.prepared_chunks(
+        pipeline.shadowserver_chunks(parser, path), context
+    ):
+        assert ready is not None
+        events += ready.frame.height
+        quarantined += len(ready.parsed.quarantine)
+    return events, quarantined, time.perf_counter() - started, time.process_time() - cpu
 
 
 def end_to_end(path: Path, index: Any) -> tuple[Any, float]:
@@ -145,11 +149,12 @@ def main() -> None:
     print(
         f"registry of {len(networks):,} networks indexed in {time.perf_counter() - started:.1f} s"
     )
-    events, quarantined, seconds = without_storage(path, index)
+    events, quarantined, seconds, cpu = without_storage(path, index)
     print(
         f"parse+enrich+attribute: {args.rows:,} rows ({size_mb:,.0f} MB, {args.kind}) in "
         f"{seconds:.2f} s = {args.rows / seconds:,.0f} rows/s; {events:,} events, "
-        f"{quarantined:,} quarantined; peak RSS {peak_rss_mb():,.0f} MB",
+        f"{quarantined:,} quarantined; CPU {cpu:.2f} s (all threads; "
+        f"{os.getloadavg()[0]:.1f} load average); peak RSS {peak_rss_mb():,.0f} MB",
         flush=True,
     )
     if args.store:

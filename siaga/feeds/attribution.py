@@ -20,9 +20,17 @@ CONSTITUENT = "constituent"  # the owning organization's id (Siaga's, not an Int
 MATCHED_BY = "constituent_matched_by"  # "ip", "asn" or "domain"
 
 
-def attribute(frame: pl.DataFrame, index: OwnershipIndex, *, side: str = "source") -> pl.DataFrame:
-    """``frame`` with the owning organization of each event's ``side`` and what matched it."""
-    by_ip = _by_ip(frame.get_column(f"{side}.ip"), index)
+def attribute(
+    frame: pl.DataFrame,
+    index: OwnershipIndex,
+    *,
+    side: str = "source",
+    numbers: dict[str, pl.Series] | None = None,
+) -> pl.DataFrame:
+    """``frame`` with the owning organization of each event's ``side`` and what matched it.
+    ``numbers``: ``ipv4_numbers`` of address columns already computed (by ``enrich``)."""
+    address = f"{side}.ip"
+    by_ip = _by_ip(frame.get_column(address), index, (numbers or {}).get(address))
     by_asn = _by_asn(frame.get_column(f"{side}.asn"), index)
     by_domain = _by_domain(frame, side, index)
     owner = pl.coalesce(pl.lit(by_ip), pl.lit(by_asn), pl.lit(by_domain))
@@ -37,9 +45,10 @@ def attribute(frame: pl.DataFrame, index: OwnershipIndex, *, side: str = "source
     return frame.with_columns(owner.alias(CONSTITUENT), matched.alias(MATCHED_BY))
 
 
-def _by_ip(addresses: pl.Series, index: OwnershipIndex) -> pl.Series:
+def _by_ip(addresses: pl.Series, index: OwnershipIndex, numbers: pl.Series | None) -> pl.Series:
     starts, ends, owners = index.ipv4_arrays()
-    numbers = ipv4_numbers(addresses)
+    if numbers is None:
+        numbers = ipv4_numbers(addresses)
     result = pl.Series("by_ip", [None] * len(addresses), dtype=pl.Int64)
     if len(starts):
         position, inside = in_ranges(numbers, starts, ends)

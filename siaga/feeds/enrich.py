@@ -13,6 +13,7 @@ when its file changes (the operator drops in a newer release).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import threading
 from dataclasses import dataclass
@@ -93,24 +94,21 @@ class RangeTable:
             values=values[order.tolist()] if rows else values,
         )
 
-    def lookup(self, addresses: pl.Series) -> pl.DataFrame:
-        """For canonical address texts: one row of values each (nulls where nothing matched)."""
-        numbers = ipv4_numbers(addresses)
+    def lookup(self, addresses: pl.Series, numbers: pl.Series | None = None) -> pl.DataFrame:
+        """For canonical address texts: one row of values each (nulls where nothing matched).
+        ``numbers``: ``ipv4_numbers(addresses)`` if the caller has them already."""
+        if numbers is None:
+            numbers = ipv4_numbers(addresses)
         position, hit = in_ranges(numbers, self.starts, self.ends)
-        if self.values.height:
-            found = self.values[position]
-        else:
-            found = pl.DataFrame(
-                {
-                    name: pl.Series(name, [None] * len(addresses), dtype=dtype)
-                    for name, dtype in self.fields.items()
-                }
-            )
-        hit_column = pl.Series("_hit", hit)
-        found = found.with_columns(
-            [pl.when(hit_column).then(pl.col(name)).alias(name) for name in self.fields]
-        )
+        # One gather: an address no range holds takes the row of nulls after the last range.
+        found = self.padded[np.where(hit, position, self.values.height)]
         return self._with_ipv6(found, addresses, numbers)
+
+    @functools.cached_property
+    def padded(self) -> pl.DataFrame:
+        """The values with one row of nulls at the end (made once per table)."""
+        nulls = pl.DataFrame({name: [None] for name in self.fields}, schema=self.fields)
+        return pl.concat([self.values, nulls]) if self.values.height else nulls
 
     def _with_ipv6(
         self, found: pl.DataFrame, addresses: pl.Series, numbers: pl.Series
@@ -172,9 +170,17 @@ GROUP_KEYS = {"asn": "asn", "city": "geolocation.cc"}
 
 
 def enrich(
-    frame: pl.DataFrame, *, sides: tuple[str, ...] = ("source", "destination")
+    frame: pl.DataFrame,
+    *,
+    sides: tuple[str, ...] = ("source", "destination"),
+    numbers: dict[str, pl.Series] | None = None,
 ) -> pl.DataFrame:
-    """Fill missing ASN, AS name and geolocation of each side's ``ip`` from the databases."""
+    """Fill missing ASN, AS name and geolocation of each side's ``ip`` from the databases.
+
+    ``numbers``: the 32-bit numbers of address columns (``ipv4_numbers``), by column name; the
+    ones missing are computed here once per column and added to it, so the caller can hand the
+    same dictionary to ``attribute``."""
+    numbers = {} if numbers is None else numbers
     for kind, key in GROUP_KEYS.items():
         table = TABLES.get(kind)
         if table is None:
@@ -185,7 +191,10 @@ def enrich(
                 continue
             if frame.get_column(address).null_count() == frame.height:
                 continue
-            found = table.lookup(frame.get_column(address))
+            addresses = frame.get_column(address)
+            if address not in numbers:
+                numbers[address] = ipv4_numbers(addresses)
+            found = table.lookup(addresses, numbers[address])
             frame = _fill(frame, found, side, key)
     return frame
 

@@ -98,26 +98,27 @@ def empty_frame() -> pl.DataFrame:
 def conform(frame: pl.DataFrame) -> pl.DataFrame:
     """Every harmonized column in the harmonized order and type (missing ones null); other columns
     (a parser's internal helpers such as ``_row``) are kept after them."""
+    # The schema is looked up once: ``frame.schema`` builds a new mapping on every access, and
+    # asking it per field cost more than the conversion itself (1.7 ms a chunk).
+    schema = frame.schema
     missing = [
         pl.lit(None, dtype=dtype).alias(name)
         for name, dtype in FIELDS.items()
-        if name not in frame.columns
+        if name not in schema
     ]
-    if missing:
-        frame = frame.with_columns(missing)
     casts = [
         pl.col(name).cast(dtype)
         for name, dtype in FIELDS.items()
-        if frame.schema[name] != dtype and not (name == "extra" and _is_struct(frame, name))
+        if name in schema
+        and schema[name] != dtype
+        and not (name == "extra" and isinstance(schema[name], pl.Struct))
     ]
-    if casts:
-        frame = frame.with_columns(casts)
-    others = [c for c in frame.columns if c not in FIELDS]
+    if missing or casts:
+        frame = frame.with_columns(*missing, *casts)
+    others = [c for c in schema if c not in FIELDS]
+    if list(schema) == [*FIELDS, *others]:
+        return frame
     return frame.select([*FIELDS, *others])
-
-
-def _is_struct(frame: pl.DataFrame, name: str) -> bool:
-    return isinstance(frame.schema[name], pl.Struct)
 
 
 def extra_to_json(frame: pl.DataFrame) -> pl.DataFrame:

@@ -11,6 +11,7 @@ know go to ``extra`` too: nothing in a report is dropped.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 import polars as pl
 
@@ -51,6 +52,7 @@ __all__ = [
     "LoadedSchema",
     "ParseResult",
     "QuarantinedRow",
+    "ReadChunk",
     "ReportType",
     "SchemaError",
     "detect_report",
@@ -113,18 +115,39 @@ class ChunkParser:
         ``first_offset``: where ``data`` starts in the report file. Events carry ``_offset``, the
         byte offset of their line in the file: what a report says beyond the harmonized fields is
         read back from the stored report there, instead of being copied into every event."""
+        return self.convert(self.read(data, first_row=first_row, first_offset=first_offset))
+
+    def read(self, data: bytes, *, first_row: int, first_offset: int = 0) -> ReadChunk:
+        """The first half of ``parse``: the chunk's lines as text columns (the pipeline reads
+        the next chunk in one thread while it converts and prepares this one in another)."""
         lines = Lines(data)
         table, quarantine = read_lines(lines, self.header, first_row, self._columns)
+        if table.height:
+            table = table.with_columns(line_offsets(lines, table, first_row, first_offset))
+        return ReadChunk(lines, table, quarantine, first_row)
+
+    def convert(self, chunk: ReadChunk) -> ParseResult:
+        """The second half of ``parse``: text columns into harmonized ones."""
+        lines, table, quarantine, first_row = chunk
         if table.height == 0:
             return ParseResult(harmonized.conform(empty_with_row()), quarantine)
-        table = table.with_columns(line_offsets(lines, table, first_row, first_offset))
-        converted = table.select([*self._selection, pl.col("_offset")])
-        converted = fix_unusual_addresses(
-            converted, table, self.report_type, keep_extra=self._columns is None
-        )
+        converted, waiting = self._selection.convert(table, "_offset")
+        if waiting:
+            converted = fix_unusual_addresses(
+                converted, table, self.report_type, keep_extra=self._columns is None
+            )
         refused = converted.select("_row", "_problem").filter(pl.col("_problem").is_not_null())
         if refused.height:
             quarantine.extend(refusals(refused, table, lines, first_row))
             quarantine.sort(key=lambda row: row.row)
         events = converted.filter(pl.col("_problem").is_null()).drop("_problem")
         return ParseResult(harmonized.conform(events), quarantine)
+
+
+class ReadChunk(NamedTuple):
+    """A chunk read into text columns, not yet converted (``ChunkParser.read``)."""
+
+    lines: Lines
+    table: pl.DataFrame
+    quarantine: list[QuarantinedRow]
+    first_row: int
