@@ -6,12 +6,14 @@ start with a default secret key, DEBUG on, or no ALLOWED_HOSTS.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -115,6 +117,11 @@ INSTALLED_APPS = [
     "siaga.vulns",
     "siaga.exposures",
     "siaga.advisories",
+    "siaga.assessments",
+    "siaga.risks",
+    "siaga.governance",
+    "siaga.dashboards",
+    "siaga.reports",
 ]
 
 MIDDLEWARE = [
@@ -265,6 +272,33 @@ CELERY_BEAT_SCHEDULE = {
     "send-advisory-reminders": {
         "task": "siaga.advisories.tasks.send_advisory_reminders",
         "schedule": 3600.0,
+    },
+    # Reminders to constituents whose assessment is due soon and not yet submitted.
+    "send-assessment-reminders": {
+        "task": "siaga.assessments.tasks.send_assessment_reminders",
+        "schedule": 86400.0,
+    },
+    # The sector report of the period that ended yesterday (Jakarta calendar), drafted once:
+    # 18:05 UTC is 01:05 WIB.
+    "create-due-sector-reports": {
+        "task": "siaga.reports.tasks.create_due_sector_reports",
+        "schedule": crontab(hour=18, minute=5),
+    },
+    # Owners of risks whose review is due, once per due date (00:30 UTC is 07:30 WIB).
+    "send-risk-review-reminders": {
+        "task": "siaga.risks.tasks.send_review_reminders",
+        "schedule": crontab(hour=0, minute=30),
+    },
+    # Dashboard incident roll-ups: recompute any day still marked (siaga.dashboards.rollups); a
+    # safety net, as every write recomputes its day after the commit.
+    "refresh-dashboard-rollups": {
+        "task": "siaga.dashboards.tasks.refresh_rollups",
+        "schedule": 300.0,
+    },
+    # Owners of the coordination group's action items due soon or overdue, once each.
+    "send-action-item-reminders": {
+        "task": "siaga.governance.tasks.send_action_item_reminders",
+        "schedule": 24 * 3600.0,
     },
 }
 # A running job that has not reported progress for this long is taken to be on a dead worker.
@@ -603,3 +637,37 @@ SIAGA_VULN_SOURCES = {
 }
 SIAGA_VULN_FETCH_TIMEOUT_SECONDS = env_int("SIAGA_VULN_FETCH_TIMEOUT_SECONDS", 60, minimum=1)
 SIAGA_VULN_FETCH_MAX_MB = env_int("SIAGA_VULN_FETCH_MAX_MB", 100, minimum=1)
+
+# --- Coordination-group governance (siaga.governance) ---
+# Action items: the "due soon" reminder this many days ahead (siaga.governance.reminders).
+SIAGA_GOVERNANCE_DUE_SOON_DAYS = env_int("SIAGA_GOVERNANCE_DUE_SOON_DAYS", 3, minimum=1)
+# The on-call page highlights coverage gaps this many days ahead.
+SIAGA_ONCALL_GAP_DAYS = env_int("SIAGA_ONCALL_GAP_DAYS", 14, minimum=1)
+
+# --- Security assessments (siaga.assessments) ---
+# Constituents that have not submitted are reminded this many days before a campaign's deadline.
+SIAGA_ASSESSMENT_REMINDER_DAYS = env_int("SIAGA_ASSESSMENT_REMINDER_DAYS", 7, minimum=1)
+
+# --- Sector reports (siaga.reports) ---
+# Which periods the daily task drafts a sector report for: monthly, quarterly or both.
+SIAGA_SECTOR_REPORT_PERIODS = env_list("SIAGA_SECTOR_REPORT_PERIODS", ["quarterly"])
+if unknown_periods := set(SIAGA_SECTOR_REPORT_PERIODS) - {"monthly", "quarterly"}:
+    raise ImproperlyConfigured(
+        f"SIAGA_SECTOR_REPORT_PERIODS: {', '.join(sorted(unknown_periods))} is not one of "
+        "monthly, quarterly"
+    )
+
+# --- Risk register (siaga.risks) ---
+# The risk scale as JSON: likelihood x impact and the level bands (see siaga/risks/scale.py;
+# checked by the system check siaga.risks.E001); unset: the 5 x 5 default.
+SIAGA_RISK_SCALE: dict | None = None
+if _risk_scale := env_str("SIAGA_RISK_SCALE", ""):
+    try:
+        SIAGA_RISK_SCALE = json.loads(_risk_scale)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"SIAGA_RISK_SCALE is not valid JSON: {exc}") from exc
+
+# --- Dashboards (siaga.dashboards) ---
+# How long the dashboards' figures are kept in the cache; a write to incidents, legal clocks or
+# advisory answers starts a new version at once (siaga.dashboards.signals).
+SIAGA_DASHBOARD_CACHE_SECONDS = env_int("SIAGA_DASHBOARD_CACHE_SECONDS", 60, minimum=0)

@@ -34,6 +34,11 @@ urlpatterns = [
     path("vulnerabilities/", include("siaga.vulns.urls")),
     path("exposures/", include("siaga.exposures.urls")),
     path("advisories/", include("siaga.advisories.urls")),
+    path("assessments/", include("siaga.assessments.urls")),
+    path("risks/", include("siaga.risks.urls")),
+    path("governance/", include("siaga.governance.urls")),
+    path("dashboards/", include("siaga.dashboards.urls")),
+    path("sector-reports/", include("siaga.reports.urls")),
     # Public TLP:CLEAR advisories: their pages, RSS/Atom feeds and the CSAF provider directory
     # (/.well-known/csaf/provider-metadata.json) that CSAF tools pull.
     path("", include("siaga.advisories.urls_public")),

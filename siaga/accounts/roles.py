@@ -84,9 +84,25 @@ _EVERYONE: dict[str, set[Scope]] = {
     "finding.view": {ORG},
     "advisory.view": {ORG},
     "advisoryrecipient.view": {ORG},
+    # Assessments: a constituent sees the assessments sent to it and its results; its own risks.
+    "assessment.view": {ORG},
+    "risk.view": {ORG},
+    # Action items of the coordination group: their owners update them.
+    "actionitem.view": {OWN},
+    "actionitem.change": {OWN},
     # Notifications: each person keeps their own preferences.
     "notificationpreference.view": {OWN},
     "notificationpreference.change": {OWN},
+}
+
+# The coordination group's records: read by its members, the CERT and auditors.
+_GOVERNANCE_READ: dict[str, set[Scope]] = {
+    "representative.view": {ALL},
+    "termsofreference.view": {ALL},
+    "meeting.view": {ALL},
+    "actionitem.view": {ALL},
+    "oncallshift.view": {ALL},
+    "exercise.view": {ALL},
 }
 
 # The CERT's staff run the registry and the incident desk.
@@ -168,6 +184,25 @@ _CERT_DESK: dict[str, set[Scope]] = {
     "advisory.add": {ALL},
     "advisory.change": {ALL},
     "advisoryrecipient.view": {ALL},
+    # Assessments: analysts run campaigns and review the answers; the risk register; dashboards and
+    # the sector report's drafts; the coordination group's records (the CERT is its secretariat).
+    "framework.view": {ALL},
+    "campaign.view": {ALL},
+    "campaign.add": {ALL},
+    "campaign.change": {ALL},
+    "assessment.view": {ALL},
+    "assessment.review": {ALL},
+    "risk.view": {ALL},
+    "risk.add": {ALL},
+    "risk.change": {ALL},
+    "dashboard.view_sector": {ALL},
+    "sectorreport.view": {ALL},
+    "sectorreport.add": {ALL},
+    "sectorreport.change": {ALL},
+    **_GOVERNANCE_READ,
+    "meeting.change": {ALL},
+    "actionitem.change": {ALL},
+    "exercise.change": {ALL},
 }
 
 # Publishing and withdrawing an advisory: the CERT's leads and administrators, never the author of
@@ -184,6 +219,17 @@ _TAXII_REMOTES: dict[str, set[Scope]] = {
     "remotecollection.delete": {ALL},
 }
 
+# The secretariat's leads: frameworks, who represents whom, the terms of reference, the on-call rota,
+# and publishing the sector report.
+_SECRETARIAT: dict[str, set[Scope]] = {
+    "framework.add": {ALL},
+    "representative.change": {ALL},
+    "termsofreference.change": {ALL},
+    "termsofreference.approve": {ALL},
+    "oncallshift.change": {ALL},
+    "sectorreport.publish": {ALL},
+}
+
 _FEED_SETUP: dict[str, set[Scope]] = {
     "feed.add": {ALL},
     "feed.change": {ALL},
@@ -193,6 +239,7 @@ _FEED_SETUP: dict[str, set[Scope]] = {
 PERMISSIONS: dict[str, dict[str, set[Scope]]] = {
     Role.CERT_ADMIN: {
         **_CERT_DESK,
+        **_SECRETARIAT,
         **_TAXII_REMOTES,
         **_FEED_SETUP,
         **_ADVISORY_APPROVAL,
@@ -221,6 +268,7 @@ PERMISSIONS: dict[str, dict[str, set[Scope]]] = {
     },
     Role.CERT_LEAD: {
         **_CERT_DESK,
+        **_SECRETARIAT,
         **_TAXII_REMOTES,
         **_FEED_SETUP,
         **_ADVISORY_APPROVAL,
@@ -260,6 +308,17 @@ PERMISSIONS: dict[str, dict[str, set[Scope]]] = {
         "stixobject.add": {ORG},
         "stixobject.delete": {ORG},
         "stixobject.export": {ALL},
+        # The coordination group: its records, its agency's representatives, the approval of the
+        # terms of reference on behalf of its agency; the sector's risks and dashboard.
+        **_GOVERNANCE_READ,
+        "representative.change": {ORG},
+        "termsofreference.approve": {ALL},
+        "framework.view": {ALL},
+        "risk.view": {ALL},
+        "dashboard.view_sector": {ALL},
+        # Sector reports name constituents: the CERT, the group's members and auditors read the
+        # published ones (``SectorReport.restrict_extra`` hides drafts from those who cannot edit).
+        "sectorreport.view": {ALL},
     },
     Role.CONSTITUENT_ADMIN: {
         "report.add": {ORG},
@@ -298,6 +357,10 @@ PERMISSIONS: dict[str, dict[str, set[Scope]]] = {
         # It answers the advisories it received and tracks the remediation of its findings.
         "advisoryrecipient.change": {ORG},
         "finding.change": {ORG},
+        # It answers the assessments sent to it and keeps its own risk register.
+        "assessment.change": {ORG},
+        "risk.add": {ORG},
+        "risk.change": {ORG},
     },
     Role.CONSTITUENT_REPORTER: {
         "report.add": {ORG},
@@ -337,6 +400,13 @@ PERMISSIONS: dict[str, dict[str, set[Scope]]] = {
         "finding.view": {ALL},
         "advisory.view": {ALL},
         "advisoryrecipient.view": {ALL},
+        "framework.view": {ALL},
+        "campaign.view": {ALL},
+        "assessment.view": {ALL},
+        "risk.view": {ALL},
+        "dashboard.view_sector": {ALL},
+        "sectorreport.view": {ALL},
+        **_GOVERNANCE_READ,
     },
 }
 

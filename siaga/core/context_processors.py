@@ -9,34 +9,49 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-# The areas of the platform, in the order an analyst works through them, with the URL name of
-# each area's first page. Areas whose issue has not landed yet are listed as planned (no URL) so
-# the layout does not move when they arrive.
-AREAS = [
-    ("incidents", _("Incidents"), "incidents:list"),
-    ("reports", _("Reports"), "incidents:report-list"),
-    ("clocks", _("Legal clocks"), "incidents:clocks"),
-    ("constituents", _("Constituents"), "constituents:list"),
-    ("intelligence", _("Intelligence"), "intel:indicator-list"),
-    ("feeds", _("Feeds"), "events:list"),
-    ("advisories", _("Advisories"), "advisories:list"),
-    ("vulnerabilities", _("Vulnerabilities"), "vulns:list"),
-    ("assessments", _("Assessments"), None),
-    ("risks", _("Risks"), None),
-    ("governance", _("Coordination group"), None),
-    ("dashboards", _("Dashboards"), None),
+# The areas of the platform, in the order an analyst works through them: (slug, label, the URL
+# name of the area's first page, the permission that page needs — None: everyone signed in). An
+# area whose first page the user may not open is left out of their navigation. The dashboards open
+# on the sector view for those who may see it and on the user's own organization's otherwise.
+AREAS: list[tuple[str, Any, str, str | None]] = [
+    ("incidents", _("Incidents"), "incidents:list", None),
+    ("reports", _("Reports"), "incidents:report-list", None),
+    ("clocks", _("Legal clocks"), "incidents:clocks", None),
+    ("constituents", _("Constituents"), "constituents:list", None),
+    ("intelligence", _("Intelligence"), "intel:indicator-list", None),
+    ("feeds", _("Feeds"), "events:list", None),
+    ("advisories", _("Advisories"), "advisories:list", None),
+    ("vulnerabilities", _("Vulnerabilities"), "vulns:list", None),
+    ("assessments", _("Assessments"), "assessments:index", None),
+    ("risks", _("Risks"), "risks:list", None),
+    ("governance", _("Coordination group"), "governance:group", "meeting.view"),
+    ("dashboards", _("Dashboards"), "dashboards:sector", "dashboard.view_sector"),
+    ("dashboards", _("Dashboards"), "dashboards:mine", None),
+    ("sector-reports", _("Sector reports"), "reports:list", "sectorreport.view"),
 ]
+
+
+def navigation_areas(principal: Any) -> list[tuple[str, Any, str]]:
+    """The areas this user may open: (slug, label, URL), one entry per slug."""
+    areas: list[tuple[str, Any, str]] = []
+    seen: set[str] = set()
+    for slug, label, name, permission in AREAS:
+        if slug in seen or (permission and not principal.has_perm(permission)):
+            continue
+        seen.add(slug)
+        areas.append((slug, label, reverse(name)))
+    return areas
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    areas = [(slug, label, reverse(name) if name else None) for slug, label, name in AREAS]
-    context: dict[str, Any] = {"nav_areas": areas, "oidc_enabled": settings.SIAGA_OIDC_ENABLED}
+    context: dict[str, Any] = {"nav_areas": [], "oidc_enabled": settings.SIAGA_OIDC_ENABLED}
     if user is not None and user.is_authenticated:
         from siaga.accounts.roles import principal_for
 
         principal = principal_for(user)
         context["principal"] = principal
+        context["nav_areas"] = navigation_areas(principal)
         context["can_view_audit"] = principal.has_perm("audit.view")
         context["can_view_all_orgs"] = principal.scopes("organization.view").all
         context["can_review_assets"] = principal.has_perm("networkasset.review")

@@ -99,9 +99,13 @@ def load_demo_data() -> list[tuple[User, str]]:
 def load_domain_demos(organizations: dict[str, Organization]) -> None:
     """Each domain app's own demo rows: registry first, then the reports and incidents on it."""
     from siaga.advisories.demo import load_advisories_demo
+    from siaga.assessments.demo import load_demo as load_assessments_demo
     from siaga.constituents.demo import load_constituent_demo
     from siaga.feeds.demo import load_feeds_demo
+    from siaga.governance.demo import load_demo as load_governance_demo
     from siaga.incidents.demo import load_incident_demo
+    from siaga.reports.demo import load_demo as load_reports_demo
+    from siaga.risks.demo import load_demo as load_risks_demo
     from siaga.sharing.demo import seed_sharing_groups
     from siaga.taxii.demo import seed_collections
 
@@ -111,6 +115,10 @@ def load_domain_demos(organizations: dict[str, Organization]) -> None:
     load_incident_demo()
     load_feeds_demo()  # after the registry: its events are attributed to the demo hospital
     load_advisories_demo()  # after the registry: it goes to every constituent
+    load_assessments_demo()  # after the registry and the demo users: a CSF 2.0 campaign
+    load_risks_demo()  # after the demo users: four sector risks and one hospital risk, re-rated
+    load_governance_demo()  # representatives, terms of reference, a meeting, the rota, an exercise
+    load_reports_demo()  # last: a published report of last quarter and a draft of this one
     load_shared_reference_data()
 
 

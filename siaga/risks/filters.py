@@ -76,7 +76,9 @@ class RiskFilterForm(forms.Form):
         label=_("Category"), choices=[("", _("Any")), *RiskCategory.choices], required=False
     )
     organization = forms.ChoiceField(label=_("Constituent"), required=False)
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none(), required=False)
+    owner = forms.ModelChoiceField(
+        label=_("Owner"), queryset=User.objects.none(), required=False, empty_label=_("Any")
+    )
     overdue = forms.ChoiceField(label=_("Review overdue"), choices=YES_NO, required=False)
 
     def __init__(

@@ -21,12 +21,21 @@ def test_the_shell_has_a_skip_link_landmarks_and_a_post_only_sign_out(client, pe
     assert f'action="{reverse("set_language")}"' in page
 
 
-def test_planned_areas_are_listed_but_not_links(client, personas):
+def test_areas_are_listed_by_what_the_user_may_open(client, personas):
     login(client, personas.constituent_reporter)
     page = client.get(HOME).text
-    assert "Incidents" in page
-    assert 'class="nav-planned"' in page
-    assert 'href="None"' not in page
+    assert f'href="{reverse("incidents:list")}"' in page
+    assert f'href="{reverse("dashboards:mine")}"' in page
+    assert f'href="{reverse("governance:group")}"' not in page
+    assert f'href="{reverse("reports:list")}"' not in page
+    assert f'href="{reverse("dashboards:sector")}"' not in page
+
+    login(client, personas.coord_member)
+    page = client.get(HOME).text
+    assert f'href="{reverse("governance:group")}"' in page
+    assert f'href="{reverse("reports:list")}"' in page
+    assert f'href="{reverse("dashboards:sector")}"' in page
+    assert f'href="{reverse("dashboards:mine")}"' not in page
 
 
 def test_administration_links_follow_permissions(client, personas):

@@ -20,6 +20,7 @@ from siaga.advisories.models import (
     Advisory,
     AdvisoryRecipient,
 )
+from siaga.core.reminders import remind_each_once
 from siaga.notifications.actions import do_notify
 
 # --- Answers -------------------------------------------------------------------------------------
@@ -132,27 +133,18 @@ def due_reminders(now: datetime) -> QuerySet[AdvisoryRecipient]:
 def do_send_reminders(now: datetime | None = None) -> dict[str, int]:
     """Remind each due recipient once (row locked and checked again: overlapping runs are safe)."""
     now = now or timezone.now()
-    sent = 0
-    for pk in list(due_reminders(now).values_list("pk", flat=True)):
-        with transaction.atomic():
-            row = (
-                due_reminders(now)
-                .select_for_update(of=("self",))
-                .select_related("advisory", "organization")
-                .filter(pk=pk)
-                .first()
-            )
-            if row is None:
-                continue
-            row.reminders_sent += 1
-            row.last_reminded_at = now
-            row.save(update_fields=["reminders_sent", "last_reminded_at", "updated_at"])
-            distribution.notify_recipient(
-                row.advisory,
-                row,
-                distribution.REMINDER,
-                reminder=row.reminders_sent,
-                reminders_max=settings.SIAGA_ADVISORY_MAX_REMINDERS,
-            )
-            sent += 1
+
+    def remind(row: AdvisoryRecipient) -> None:
+        row.reminders_sent += 1
+        row.last_reminded_at = now
+        row.save(update_fields=["reminders_sent", "last_reminded_at", "updated_at"])
+        distribution.notify_recipient(
+            row.advisory,
+            row,
+            distribution.REMINDER,
+            reminder=row.reminders_sent,
+            reminders_max=settings.SIAGA_ADVISORY_MAX_REMINDERS,
+        )
+
+    sent = remind_each_once(due_reminders(now), remind, related=("advisory", "organization"))
     return {"reminded": sent}
