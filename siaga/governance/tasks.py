@@ -22,7 +22,7 @@ def send_action_item_reminders() -> dict[str, Any]:
     return do_send_action_reminders()
 
 
-@job_kind("governance.remind", _("Send action-item reminders"), permission="actionitem.change")
+@job_kind("governance.remind", _("Send action-item reminders"), permission="meeting.change")
 def send_action_item_reminders_job(context: JobContext) -> dict[str, Any]:
     """The same run, started by the secretariat from the jobs page."""
     result = do_send_action_reminders()

@@ -17,7 +17,9 @@ def as_dict(response):
 
 def test_defaults_for_someone_who_never_chose(personas):
     prefs = as_dict(api_client_for(personas.outsider).get(URL))
-    assert len(prefs) == 9  # the incident desk's seven, the advisories' two for staff
+    # The incident desk's seven, the advisories' two for staff, and one each for an assessment
+    # submitted, a risk review due, an action item due soon and overdue, a sector report's draft.
+    assert len(prefs) == 14
     assert all(prefs.values())
 
 

@@ -20,8 +20,10 @@ def test_everyone_signed_in_sees_a_row_per_event_kind(client, personas, persona)
     page = response.content.decode()
     assert "Incident assigned" in page
     assert "SLA breached" in page
-    # The incident desk's seven kinds and the advisories' two for CERT staff (need help, returned).
-    assert page.count('type="checkbox"') == 9
+    # The incident desk's seven kinds, the advisories' two for CERT staff (need help, returned),
+    # an assessment submitted, a risk review due, an action item due soon and overdue, a sector
+    # report's draft ready.
+    assert page.count('type="checkbox"') == 14
 
 
 def test_anonymous_is_sent_to_sign_in(client, db):
@@ -45,6 +47,11 @@ def test_unticking_turns_a_kind_off_for_this_user_only(client, personas):
         "comment_shared": False,
         "advisory_need_help": False,
         "advisory_returned": False,
+        "assessment_submitted": False,
+        "risk_review_due": False,
+        "actionitem_due_soon": False,
+        "actionitem_overdue": False,
+        "sector_report_draft": False,
     }
     assert not NotificationPreference.objects.filter(user=personas.cert_lead).exists()
     page = client.get(URL).content.decode()
