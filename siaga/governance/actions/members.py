@@ -195,13 +195,15 @@ def do_record_approvals(
     version: TermsOfReferenceVersion, organizations: list[Organization], user: Any
 ) -> None:
     """Write the approvals (the caller holds the version's lock and checked the permission); the
-    last one missing approves the version."""
-    for organization in organizations:
-        TermsOfReferenceApproval.objects.create(
-            version=version, organization=organization, approved_by=user
-        )
-    if not pending_organizations(version):
-        _approve(version)
+    last one missing approves the version. One transaction (a savepoint inside the caller's), so
+    the approvals and the change of status land together whoever calls."""
+    with transaction.atomic():
+        for organization in organizations:
+            TermsOfReferenceApproval.objects.create(
+                version=version, organization=organization, approved_by=user
+            )
+        if not pending_organizations(version):
+            _approve(version)
 
 
 def _approve(version: TermsOfReferenceVersion) -> None:
