@@ -89,6 +89,7 @@ class Event(RestrictedModel):
         blank=True,
         related_name="feed_events",
         db_constraint=False,  # rows arrive by COPY in bulk; a deleted organization leaves history
+        db_index=False,  # events_constituent_time leads with it; a second index slowed every COPY
     )
     matched_by = models.CharField(_("matched by"), max_length=10, blank=True)
     severity = models.PositiveSmallIntegerField(
@@ -104,11 +105,14 @@ class Event(RestrictedModel):
     report = models.ForeignKey(
         "feeds.FeedReport",
         verbose_name=_("report"),
-        on_delete=models.SET_NULL,
+        # Retention removes a report's events before the report (both by age), so a removed report
+        # has nothing to update: no index on this column, which every COPY would pay for.
+        on_delete=models.DO_NOTHING,
         null=True,
         blank=True,
         related_name="events",
         db_constraint=False,  # retention removes reports and events on their own schedules
+        db_index=False,
     )
     report_row = models.PositiveBigIntegerField(_("report row"), null=True, blank=True)
     # Where the event's line starts in its stored report. A CSV report's columns beyond the

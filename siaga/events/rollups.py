@@ -11,9 +11,12 @@ finding merged into an event stored earlier (within the deduplication window) ad
 only. The day is the finding's own ``time.observation`` in the site's time zone (the day the event
 list's date filters use); a repeat merged into an older event counts on the day it was observed.
 
-Roll-ups are written in the chunk's transaction, by one ``INSERT ... ON CONFLICT DO UPDATE`` (arrays
-through ``unnest`` on PostgreSQL, a VALUES list on SQLite), so they are exactly as durable as the
-events: a chunk that is processed again after a crash was rolled back with its counts. Rows are
+Roll-ups are added by one ``INSERT ... ON CONFLICT DO UPDATE`` (arrays through ``unnest`` on
+PostgreSQL, a VALUES list on SQLite). They are exactly as durable as the events: a stored chunk of a
+report keeps its roll-up rows with its ``ReportChunk`` row, in the transaction of its events, and
+the report's rows are summed and added once its chunks are stored (``siaga.feeds.pipeline``:
+one upsert of a few thousand rows per report instead of one per chunk, which cost a tenth of the
+storing); events stored any other way add theirs at once (``store_events``). Rows are
 sent sorted by their key, so two transactions touching the same roll-up rows (two feeds whose events
 carry one feed name) lock them in one order and cannot deadlock.
 
@@ -23,7 +26,8 @@ statistics of a year outlive the events behind them.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+import io
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -38,6 +42,16 @@ from siaga.events.models import EventDailyCount
 SQLITE_BATCH = 100  # rows per statement: 8 parameters each, well under SQLite's limit
 DIMENSIONS = ("day", "feed_name", "classification_taxonomy", "classification_type", "constituent")
 TOP_CONSTITUENTS = 20
+ROLLUP_SCHEMA = {
+    "day": pl.Date,
+    "feed_name": pl.String,
+    "classification_taxonomy": pl.String,
+    "classification_type": pl.String,
+    "constituent": pl.Int64,
+    "severity": pl.Int16,
+    "events": pl.Int64,
+    "findings": pl.Int64,
+}
 
 
 # --- Recording ---------------------------------------------------------------------------------------
@@ -49,14 +63,50 @@ def record_rollup(findings: pl.DataFrame, merged: Collection[int] = ()) -> int:
     ``findings``: the chunk's findings collapsed by ``dedupe_key`` (one row each, with ``count``),
     before the merged ones were taken out; ``merged``: the dedupe keys of those counted on an event
     that was stored already. Runs in the caller's transaction."""
-    if findings.height == 0:
+    return add_rollup_rows(rollup_rows(findings, merged))
+
+
+def rollup_rows(findings: pl.DataFrame, merged: Collection[int] = ()) -> pl.DataFrame:
+    """The roll-up rows of a chunk's findings (see ``record_rollup``), not written yet."""
+    return _grouped(findings, merged)
+
+
+def add_rollup_rows(rows: pl.DataFrame) -> int:
+    """Add roll-up rows (``rollup_rows``, ``combined``) to the stored counts, in the caller's
+    transaction; returns how many rows it touched."""
+    if rows.height == 0:
         return 0
-    rows = _grouped(findings, merged)
     if connection.vendor == "postgresql":
         _upsert_postgresql(rows)
     else:
         _upsert_sqlite(rows)
     return rows.height
+
+
+def combined(parts: Iterable[pl.DataFrame]) -> pl.DataFrame:
+    """Several chunks' roll-up rows summed into one row per day, feed, classification,
+    constituent and severity, in the order that keeps writers from deadlocking."""
+    frames = [part for part in parts if part.height]
+    if not frames:
+        return pl.DataFrame(schema=ROLLUP_SCHEMA)
+    return (
+        pl.concat(frames, how="vertical")
+        .group_by([*DIMENSIONS, "severity"])
+        .agg(pl.col("events").sum(), pl.col("findings").sum())
+        .sort([*DIMENSIONS, "severity"], nulls_last=False)
+    )
+
+
+def packed(rows: pl.DataFrame) -> bytes:
+    """Roll-up rows as bytes to keep until they are added (Arrow IPC, compressed): a report's
+    chunks keep theirs in ``ReportChunk.rollup`` (``siaga.feeds.pipeline``)."""
+    buffer = io.BytesIO()
+    rows.write_ipc(buffer, compression="zstd")
+    return buffer.getvalue()
+
+
+def unpacked(data: bytes) -> pl.DataFrame:
+    return pl.read_ipc(io.BytesIO(data)).cast(ROLLUP_SCHEMA)  # type: ignore[arg-type]
 
 
 def _grouped(findings: pl.DataFrame, merged: Collection[int]) -> pl.DataFrame:

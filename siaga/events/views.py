@@ -197,6 +197,8 @@ def _report_url(request: HttpRequest, event: Event) -> str | None:
     """The feed report the event came from, for users who may see feed reports."""
     if event.report_id is None or not principal_for(request.user).has_perm("feedreport.view"):
         return None
+    if not Event.report.field.related_model._default_manager.filter(pk=event.report_id).exists():
+        return None  # removed by retention (an event observed later than its report's receipt)
     try:
         return reverse("feeds:report-detail", args=[event.report_id])
     except NoReverseMatch:  # the feeds pages are not installed

@@ -151,6 +151,9 @@ class ReportChunk(models.Model):
     events_stored = models.PositiveIntegerField(default=0)
     duplicates = models.PositiveIntegerField(default=0)
     quarantined = models.PositiveIntegerField(default=0)
+    # The chunk's daily roll-up rows (``siaga.events.rollups.packed``) until the report's chunks
+    # are stored and their sum is added to the roll-ups (``siaga.feeds.pipeline``); then empty.
+    rollup = models.BinaryField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [

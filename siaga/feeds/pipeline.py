@@ -31,6 +31,7 @@ from django.utils import timezone
 from siaga.constituents.lookup import OwnershipIndex, current_index
 from siaga.events.actions import store_events
 from siaga.events.choices import Severity
+from siaga.events.rollups import add_rollup_rows, combined, packed, unpacked
 from siaga.feeds import harmonized
 from siaga.feeds.attribution import CONSTITUENT, attribute
 from siaga.feeds.choices import FeedReportStatus, ParserKind
@@ -240,15 +241,19 @@ def process_report(
     result = Progress()
     FeedReport.objects.filter(pk=report.pk).update(status=FeedReportStatus.PROCESSING, error="")
     position = 0
-    prepared = prepared_chunks(_parsed_chunks(report, path, observed, done), context)
-    for first_row, ready, size in ahead(prepared):
-        position += size
-        if ready is None:
-            result.chunks_skipped += 1
-        else:
-            _store_chunk(report, first_row, ready, result)
-        if progress is not None:
-            progress(position, total)
+    try:
+        prepared = prepared_chunks(_parsed_chunks(report, path, observed, done), context)
+        for first_row, ready, size in ahead(prepared):
+            position += size
+            if ready is None:
+                result.chunks_skipped += 1
+            else:
+                _store_chunk(report, first_row, ready, result)
+            if progress is not None:
+                progress(position, total)
+    finally:
+        # The stored chunks' counts reach the statistics even when a later chunk failed.
+        add_chunk_rollups(report)
     _finish(report, result)
     return result
 
@@ -412,7 +417,7 @@ def _store_chunk(
     with transaction.atomic():
         _relax_commit()
         Feed.objects.select_for_update().only("pk").get(pk=report.feed_id)
-        stored = store_events(frame, report_id=report.pk)
+        stored = store_events(frame, report_id=report.pk, defer_rollup=True)
         QuarantinedRow.objects.bulk_create(
             [
                 QuarantinedRow(report=report, row=row.row, reason=row.reason[:500], raw=row.raw)
@@ -428,11 +433,41 @@ def _store_chunk(
             events_stored=stored.stored,
             duplicates=stored.merged,
             quarantined=len(parsed.quarantine),
+            rollup=packed(stored.rollup) if stored.rollup is not None else None,
         )
     result.rows += parsed.total
     result.stored += stored.stored
     result.merged += stored.merged
     result.quarantined += len(parsed.quarantine)
+
+
+ROLLUP_BATCH = 64  # chunks' roll-up rows summed at a time: memory stays flat for any report
+
+
+def add_chunk_rollups(report: FeedReport) -> int:
+    """Add the roll-up rows that the report's stored chunks keep to the daily roll-ups, and
+    clear them, in one transaction; returns how many roll-up rows it touched.
+
+    A chunk keeps its rows (``ReportChunk.rollup``) in the transaction of its events, so the
+    counts are as durable as the events; adding them once per report is one upsert of a few
+    thousand rows instead of one per chunk (a tenth of the storing time). Whichever run of the
+    report gets here adds them — after a crash the next run adds the earlier chunks' rows with its
+    own — and the report's row lock lets only one do it at a time."""
+    with transaction.atomic():
+        FeedReport.objects.select_for_update().only("pk").get(pk=report.pk)
+        pending = list(
+            report.chunks.exclude(rollup=None).order_by("first_row").values_list("pk", flat=True)
+        )
+        if not pending:
+            return 0
+        total = combined(())
+        for start in range(0, len(pending), ROLLUP_BATCH):
+            batch = pending[start : start + ROLLUP_BATCH]
+            blobs = ReportChunk.objects.filter(pk__in=batch).values_list("rollup", flat=True)
+            total = combined([total, *(unpacked(bytes(blob)) for blob in blobs if blob)])
+        touched = add_rollup_rows(total)
+        ReportChunk.objects.filter(pk__in=pending).update(rollup=None)
+    return touched
 
 
 def _relax_commit() -> None:

@@ -213,7 +213,17 @@ def test_the_list_reads_a_fixed_number_of_queries(client, personas, django_asser
     assert len(response.context["events"]) == 44
 
 
+def feed_report() -> Any:
+    from siaga.feeds.models import Feed, FeedReport
+
+    feed = Feed.objects.create(name="Shadowserver", parser="shadowserver")
+    return FeedReport.objects.create(
+        feed=feed, file_name="2026-11-29-scan_rdp-id.csv", sha256="0" * 64, size=10, source="cli"
+    )
+
+
 def test_the_detail_shows_fields_in_intelmq_names(client, personas):
+    report = feed_report()
     event = make_event(
         personas.orgs.hospital,
         source_ip="192.0.2.10",
@@ -222,7 +232,7 @@ def test_the_detail_shows_fields_in_intelmq_names(client, personas):
         time_source=BASE_TIME - timedelta(hours=1),
         extra={"tag": "rdp", "naics": 622110, "ssl": {"version": "TLSv1.0"}},
         count=3,
-        report_id=777,  # no constraint: retention removes reports and events separately
+        report_id=report.pk,
         report_row=12,
     )
     login(client, personas.cert_analyst)
@@ -239,12 +249,25 @@ def test_the_detail_shows_fields_in_intelmq_names(client, personas):
     page = response.content.decode()
     assert "Test Hospital" in page and "classification.type" in page
     assert response.context["first_seen"] == BASE_TIME - timedelta(hours=1)
-    assert response.context["report_url"] == reverse("feeds:report-detail", args=[777])
+    assert response.context["report_url"] == reverse("feeds:report-detail", args=[report.pk])
     assert response.context["report_url"] in page
 
 
+def test_no_link_to_a_report_that_retention_removed(client, personas):
+    report = feed_report()
+    event = make_event(personas.orgs.hospital, report_id=report.pk, report_row=3)
+    removed = report.pk
+    report.delete()  # the event stays: no constraint, nothing updated (retention's order)
+    event.refresh_from_db()
+    assert event.report_id == removed
+    login(client, personas.cert_analyst)
+    response = client.get(reverse("events:detail", args=[event.pk]))
+    assert response.status_code == 200
+    assert response.context["report_url"] is None
+
+
 def test_the_report_link_is_for_those_who_see_feed_reports(client, personas):
-    event = make_event(personas.orgs.hospital, report_id=777)
+    event = make_event(personas.orgs.hospital, report_id=feed_report().pk)
     login(client, personas.constituent_admin)
     response = client.get(reverse("events:detail", args=[event.pk]))
     assert response.status_code == 200

@@ -1,15 +1,16 @@
 """Daily roll-ups: what a stored chunk adds (new events, merged findings), per day in the site's
-time zone, unattributed events in one row, and the same numbers as the events once wired."""
+time zone, unattributed events in one row, and the same numbers as the events."""
 
 from __future__ import annotations
 
-import inspect
 from datetime import UTC, date, datetime
 from typing import Any
 
 import polars as pl
 import pytest
 from django.db.models import Count, Sum
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from siaga.events import actions
 from siaga.events.choices import Severity
@@ -114,12 +115,9 @@ def test_many_rows_go_in_batches():
     assert EventDailyCount.objects.aggregate(n=Sum("events"))["n"] == 250
 
 
-# --- Through the pipeline, once ``store_events`` calls ``record_rollup`` ------------------------------
-
-WIRED = "record_rollup" in inspect.getsource(actions)
+# --- Through ``store_events`` ------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not WIRED, reason="store_events does not call record_rollup yet")
 def test_stored_events_and_their_rollups_agree(orgs):
     from siaga.feeds import harmonized
 
@@ -151,3 +149,41 @@ def test_stored_events_and_their_rollups_agree(orgs):
     stored = Event.objects.aggregate(events=Count("pk"), findings=Sum("count"))
     rolled = EventDailyCount.objects.aggregate(events=Sum("events"), findings=Sum("findings"))
     assert stored == rolled == {"events": 3, "findings": 5}
+
+
+# --- Kept and summed later (a report's chunks) ---------------------------------------------------------
+
+_ROW = st.fixed_dictionaries(
+    {
+        "day": st.dates(min_value=date(2026, 1, 1), max_value=date(2026, 1, 4)),
+        "feed_name": st.sampled_from(["A", "B"]),
+        "classification_taxonomy": st.just("vulnerable"),
+        "classification_type": st.sampled_from(["vulnerable-system", "infected-system"]),
+        "constituent": st.one_of(st.none(), st.integers(1, 3)),
+        "severity": st.integers(1, 4),
+        "events": st.integers(0, 5),
+        "findings": st.integers(1, 9),
+    }
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(_ROW, max_size=12), max_size=6))
+def test_kept_rows_survive_packing_and_sum_like_one_grouping(parts):
+    from siaga.events.rollups import ROLLUP_SCHEMA, combined, packed, unpacked
+
+    frames = [pl.DataFrame(part, schema=ROLLUP_SCHEMA) for part in parts]
+    restored = [unpacked(packed(frame)) for frame in frames]
+    assert all(a.equals(b) for a, b in zip(frames, restored, strict=True))
+    total = combined(restored)
+    keys = ["day", "feed_name", "classification_taxonomy", "classification_type", "constituent"]
+    expected: dict[tuple, list[int]] = {}
+    for part in parts:
+        for row in part:
+            key = (*(row[k] for k in keys), row["severity"])
+            sums = expected.setdefault(key, [0, 0])
+            sums[0] += row["events"]
+            sums[1] += row["findings"]
+    got = {(*row[:6],): [row[6], row[7]] for row in total.iter_rows()}
+    assert got == expected
+    assert total.columns == list(ROLLUP_SCHEMA)

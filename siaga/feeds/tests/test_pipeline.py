@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import polars as pl
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -193,6 +194,8 @@ def test_a_run_after_a_crash_skips_the_chunks_already_stored(feed, registry, mon
         pipeline.process_report(report, path)
     stored_before = Event.objects.count()
     assert stored_before > 0 and ReportChunk.objects.filter(report=report).count() == 2
+    # The stored chunks' counts reached the statistics although the run failed.
+    assert rolled_up() == {"events": stored_before, "findings": stored_before}
     monkeypatch.setattr(pipeline, "_store_chunk", real_store)
     result = pipeline.process_report(report, path)
     assert result.chunks_skipped == 2
@@ -200,6 +203,44 @@ def test_a_run_after_a_crash_skips_the_chunks_already_stored(feed, registry, mon
     assert Event.objects.count() == 600 == report.events_stored
     assert report.rows_read == 600
     assert sorted(Event.objects.values_list("report_row", flat=True)) == list(range(1, 601))
+    assert rolled_up() == {"events": 600, "findings": 600}  # each chunk counted once
+    assert not ReportChunk.objects.filter(report=report).exclude(rollup=None).exists()
+
+
+def rolled_up() -> dict[str, int]:
+    from django.db.models import Sum
+
+    from siaga.events.models import EventDailyCount
+
+    return EventDailyCount.objects.aggregate(events=Sum("events"), findings=Sum("findings"))
+
+
+def test_chunks_keep_their_rollups_until_the_report_is_done(feed, registry, settings, monkeypatch):
+    """Each stored chunk keeps its roll-up rows; the report's end adds their sum, once."""
+    body = b"".join(
+        f'"2026-11-29 02:{i // 60:02d}:{i % 60:02d}",192.0.2.{i % 100},21,,\n'.encode()
+        for i in range(300)
+    )
+    settings.SIAGA_FEED_CHUNK_KB = 4
+    report = receive(feed, body)
+    real_add = pipeline.add_chunk_rollups
+    kept: list[pl.DataFrame] = []
+
+    def look_first(report: FeedReport) -> int:
+        blobs = ReportChunk.objects.filter(report=report).values_list("rollup", flat=True)
+        kept.extend(pipeline.unpacked(bytes(blob)) for blob in blobs)
+        assert rolled_up() == {"events": None, "findings": None}  # nothing added yet
+        return real_add(report)
+
+    monkeypatch.setattr(pipeline, "add_chunk_rollups", look_first)
+    pipeline.process_report(report, actions.stored_path(report))
+    assert len(kept) == ReportChunk.objects.filter(report=report).count() > 2
+    # 100 addresses, 3 times each: 100 events and 300 findings, whichever chunk they were in.
+    waiting = pl.concat(kept)
+    assert (waiting["events"].sum(), waiting["findings"].sum()) == (100, 300)
+    assert rolled_up() == {"events": 100, "findings": 300}
+    assert not ReportChunk.objects.filter(report=report).exclude(rollup=None).exists()
+    assert real_add(report) == 0  # nothing is added twice
 
 
 def test_chunks_are_cut_at_line_ends_and_numbered_by_line(tmp_path):
