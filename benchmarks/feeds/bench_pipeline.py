@@ -9,7 +9,12 @@ measures, each in its own pass over the file:
 2. with ``--store``: end to end on PostgreSQL — the report received (stored raw, checksummed),
    processed into the events table (deduplicated, COPY) — in a database of its own.
 
-Prints events/s and the peak RSS of the process (``ru_maxrss``).
+Prints events/s and the peak RSS (``ru_maxrss``) of each pass, and per stage: the parse path once
+more one stage after the other in a process of its own (read, convert, enrich, attribute, grade/flag/
+key: seconds and rows/s each), the end-to-end pass split into what the writer spent on each step of
+storing. ``--calibrate`` first measures what this machine does without Siaga (polars reading the
+file's columns, numpy's searchsorted, PostgreSQL's COPY into a table without indexes), so figures
+taken on different machines can be compared.
 
     .venv/bin/python -m benchmarks.feeds.bench_pipeline --rows 1000000
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/siaga_bench_feeds \\
@@ -102,6 +107,142 @@ def without_storage(path: Path, index: Any) -> tuple[int, int, float, float]:
     return events, quarantined, time.perf_counter() - started, time.process_time() - cpu
 
 
+class StageClock:
+    """Seconds spent in named functions, by wrapping them where the pipeline looks them up."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def wrap(self, module: Any, name: str, label: str | None = None) -> None:
+        real = getattr(module, name)
+        key = label or name
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return real(*args, **kwargs)
+            finally:
+                self.seconds[key] = self.seconds.get(key, 0.0) + time.perf_counter() - started
+
+        setattr(module, name, timed)
+
+    def add(self, label: str, seconds: float) -> None:
+        self.seconds[label] = self.seconds.get(label, 0.0) + seconds
+
+
+def stages(path: Path, index: Any) -> dict[str, Any]:
+    """The parse path one stage after the other (no threads), each stage timed."""
+    from siaga.feeds import harmonized, pipeline
+    from siaga.feeds.parsers import shadowserver
+
+    clock = StageClock()
+    clock.wrap(pipeline, "enrich", "enrich (ASN, geolocation)")
+    clock.wrap(pipeline, "attribute", "attribute (constituent)")
+    report_type = shadowserver.detect_report(path.name)
+    parser = shadowserver.ChunkParser(report_type, pipeline.header_of(path), keep_extra=False)
+    rows = 0
+    for chunk in pipeline.chunks(path):
+        started = time.perf_counter()
+        read = parser.read(chunk.data, first_row=chunk.first_row, first_offset=chunk.offset)
+        clock.add("read (CSV reader, line starts)", time.perf_counter() - started)
+        started = time.perf_counter()
+        parsed = parser.convert(read)
+        clock.add("convert (fields, quarantine)", time.perf_counter() - started)
+        started = time.perf_counter()
+        frame = harmonized.conform(parsed.events)
+        pipeline.prepare(frame, index, frozenset(), None, None)
+        clock.add("prepare", time.perf_counter() - started)
+        rows += parsed.total
+    prepare = clock.seconds.pop("prepare")
+    inside = clock.seconds["enrich (ASN, geolocation)"] + clock.seconds["attribute (constituent)"]
+    clock.add("grade, flag, key", prepare - inside)
+    return {"rows": rows, "seconds": clock.seconds, "peak_rss_mb": peak_rss_mb()}
+
+
+def stages_in_own_process(path: Path, networks: list[tuple[int, str]]) -> dict[str, Any]:
+    """``stages`` in a child process of its own (started afresh: polars' threads do not survive
+    a fork), so that the peak memory it reports is the stages' own."""
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply(_stages_child, (path, networks))
+
+
+def _stages_child(path: Path, networks: list[tuple[int, str]]) -> dict[str, Any]:
+    setup_django(False)
+    index = ownership_index(networks)
+    index.ipv4_arrays()
+    return stages(path, index)
+
+
+def print_stages(result: dict[str, Any]) -> None:
+    rows = result["rows"]
+    print(f"stages, one after the other ({rows:,} rows; peak RSS {result['peak_rss_mb']:,.0f} MB):")
+    for label, seconds in result["seconds"].items():
+        print(f"  {label:34s} {seconds:6.2f} s  {rows / seconds:>12,.0f} rows/s")
+    total = sum(result["seconds"].values())
+    print(f"  {'all':34s} {total:6.2f} s  {rows / total:>12,.0f} rows/s")
+
+
+def calibrate(path: Path, index: Any, store: bool) -> None:
+    """What this machine does without Siaga, for comparing figures across machines."""
+    import numpy as np
+    import polars as pl
+
+    started = time.perf_counter()
+    frame = pl.read_csv(path, infer_schema=False, columns=["ip"], truncate_ragged_lines=True)
+    seconds = time.perf_counter() - started
+    print(
+        f"calibration: polars reads one column of the file at {frame.height / seconds:,.0f} rows/s"
+    )
+    rng = np.random.default_rng(1)
+    starts = np.sort(rng.integers(0, 2**32, 50_000))
+    addresses = rng.integers(0, 2**32, 5_000_000)
+    started = time.perf_counter()
+    np.searchsorted(starts, addresses, side="right")
+    print(
+        "calibration: numpy searchsorted matches "
+        f"{addresses.size / (time.perf_counter() - started):,.0f} addresses/s in 50,000 starts"
+    )
+    if store:
+        print(
+            f"calibration: {bare_copy_rate(path, index):,.0f} rows/s by COPY into the events table's "
+            "columns without any index"
+        )
+
+
+def bare_copy_rate(path: Path, index: Any, copies: int = 10) -> float:
+    """COPY of the file's first chunk, as the pipeline writes it, ``copies`` times into a
+    temporary copy of the events table without its indexes: the ceiling of storing here."""
+    from django.db import connection, transaction
+
+    from siaga.events import actions
+    from siaga.feeds import harmonized, pipeline
+    from siaga.feeds.parsers import shadowserver
+
+    parser = shadowserver.ChunkParser(
+        shadowserver.detect_report(path.name), pipeline.header_of(path), keep_extra=False
+    )
+    chunk = next(pipeline.chunks(path))
+    parsed = parser.convert(parser.read(chunk.data, first_row=1, first_offset=chunk.offset))
+    frame = pipeline.prepare(harmonized.conform(parsed.events), index, frozenset(), None, None)
+    table = actions._table(actions._collapse(frame), None)
+    text = table.write_csv(
+        include_header=False, datetime_format="%Y-%m-%d %H:%M:%S%.6f+00", quote_style="necessary"
+    )
+    statement = f"COPY bench_bare ({', '.join(table.columns)}) FROM STDIN WITH (FORMAT csv)"
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE bench_bare "
+            "(LIKE events_event INCLUDING DEFAULTS INCLUDING IDENTITY) ON COMMIT DROP"
+        )
+        started = time.perf_counter()
+        for _ in range(copies):
+            with cursor.cursor.copy(statement) as copy:
+                copy.write(text)
+        return table.height * copies / (time.perf_counter() - started)
+
+
 def end_to_end(path: Path, index: Any) -> tuple[Any, float]:
     from django.core.management import call_command
     from django.db import connection
@@ -121,12 +262,35 @@ def end_to_end(path: Path, index: Any) -> tuple[Any, float]:
         name="Shadowserver (bench)", defaults={"parser": ParserKind.SHADOWSERVER}
     )
     pipeline.current_index = lambda: index  # the generated registry, not 50,000 asset rows
+    from siaga.events import actions as storing
+
+    clock = StageClock()
+    for name in ("_stored_matches", "_raise_counts", "_copy"):
+        clock.wrap(storing, name)
+    clock.wrap(pipeline, "_store_chunk")
+    clock.wrap(pipeline, "add_chunk_rollups")
     started = time.perf_counter()
     report, _ = actions.do_receive_report(
         feed, actions.copy_file_chunks(path), path.name, source=ReportSource.CLI, start=False
     )
     result = pipeline.process_report(report, actions.stored_path(report))
-    return result, time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    spent = clock.seconds
+    steps = {
+        "COPY of new events": spent["_copy"],
+        "looking up repeats among stored events": spent["_stored_matches"],
+        "raising the repeats' counts": spent["_raise_counts"],
+        "adding the report's daily roll-ups": spent["add_chunk_rollups"],
+        "the rest of each chunk's transaction": spent["_store_chunk"]
+        - spent["_copy"]
+        - spent["_stored_matches"]
+        - spent["_raise_counts"],
+    }
+    steps["waiting for the next chunk, receiving, finishing"] = seconds - sum(steps.values())
+    print("end to end, where the time went:")
+    for label, part in steps.items():
+        print(f"  {label:50s} {part:6.2f} s")
+    return result, seconds
 
 
 def main() -> None:
@@ -136,6 +300,9 @@ def main() -> None:
     parser.add_argument("--kind", default="scan_ftp")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--store", action="store_true", help="also end to end on PostgreSQL")
+    parser.add_argument(
+        "--calibrate", action="store_true", help="first measure the machine without Siaga"
+    )
     args = parser.parse_args()
     setup_django(args.store)
     print(
@@ -149,6 +316,9 @@ def main() -> None:
     print(
         f"registry of {len(networks):,} networks indexed in {time.perf_counter() - started:.1f} s"
     )
+    if args.calibrate:
+        calibrate(path, index, args.store)
+    print_stages(stages_in_own_process(path, networks))
     events, quarantined, seconds, cpu = without_storage(path, index)
     print(
         f"parse+enrich+attribute: {args.rows:,} rows ({size_mb:,.0f} MB, {args.kind}) in "
