@@ -452,9 +452,10 @@ def add_chunk_rollups(report: FeedReport) -> int:
     counts are as durable as the events; adding them once per report is one upsert of a few
     thousand rows instead of one per chunk (a tenth of the storing time). Whichever run of the
     report gets here adds them — after a crash the next run adds the earlier chunks' rows with its
-    own — and the report's row lock lets only one do it at a time."""
+    own. It takes the feed's row lock first, as storing a chunk and retrying quarantined rows do:
+    one at a time, and never waiting in a cycle with them."""
     with transaction.atomic():
-        FeedReport.objects.select_for_update().only("pk").get(pk=report.pk)
+        Feed.objects.select_for_update().only("pk").get(pk=report.feed_id)
         pending = list(
             report.chunks.exclude(rollup=None).order_by("first_row").values_list("pk", flat=True)
         )
