@@ -45,5 +45,9 @@ urlpatterns = [
     path("", include("siaga.core.urls")),
 ]
 
+# Errors Django answers before any view: problem documents under /api/ (siaga.core.views).
+handler400 = "siaga.core.views.bad_request"
+handler500 = "siaga.core.views.server_error"
+
 if settings.SIAGA_OIDC_ENABLED:
     urlpatterns.insert(0, path("oidc/", include("mozilla_django_oidc.urls")))

@@ -1,4 +1,4 @@
-"""The home page and the health endpoint."""
+"""The home page, the health endpoint and the handlers of errors Django answers itself."""
 
 from __future__ import annotations
 
@@ -8,8 +8,12 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from siaga.core.apitools import problem_response
 
 
 @login_required
@@ -86,3 +90,19 @@ def health(request: HttpRequest) -> JsonResponse:
         "workers": workers,
     }
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """``handler400``: a request Django refuses before any view (an empty or disallowed Host
+    header, a malformed multipart body) — a problem document under the API, the usual page
+    elsewhere."""
+    if request.path.startswith("/api/"):
+        return problem_response(400, "bad-request", _("The request could not be read."))
+    return defaults.bad_request(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: an API client gets a problem document, a browser the usual page."""
+    if request.path.startswith("/api/"):
+        return problem_response(500, "server-error", _("Something went wrong on our side."))
+    return defaults.server_error(request)

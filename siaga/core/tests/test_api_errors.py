@@ -1,5 +1,6 @@
 """Every API error is an RFC 9457 problem document: type, title, status, detail (and errors)."""
 
+import json
 from unittest import mock
 
 import pytest
@@ -158,3 +159,28 @@ def test_multipart_without_a_boundary_is_400_not_500(personas):
     )
     assert response.status_code == 400
     assert response["Content-Type"].startswith("application/problem+json")
+
+
+def test_a_request_django_refuses_before_the_api_is_a_400_problem_under_the_api(db):
+    """An empty Host header is refused by Django itself (before any view): still a problem
+    document under /api/, the usual page elsewhere (found by the API fuzzer)."""
+    response = Client().post(
+        "/api/v1/constituents/1/network-assets",
+        data=b"\x00",
+        content_type="application/json",
+        HTTP_HOST="",
+    )
+    assert_problem(response, 400, "bad-request")
+    page = Client().get("/incidents/", HTTP_HOST="")
+    assert page.status_code == 400
+    assert page["Content-Type"].startswith("text/html")
+
+
+def test_an_unhandled_error_under_the_api_is_a_500_problem(rf):
+    from siaga.core.views import server_error
+
+    response = server_error(rf.get("/api/v1/me"))
+    assert response.status_code == 500 and response["Content-Type"] == PROBLEM
+    assert json.loads(response.content)["type"] == "urn:siaga:problem:server-error"
+    page = server_error(rf.get("/incidents/"))
+    assert page.status_code == 500 and page["Content-Type"].startswith("text/html")
