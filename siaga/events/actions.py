@@ -86,7 +86,7 @@ def store_events(
     transaction; see the module's docstring. The daily roll-ups get the frame's counts at once,
     or, with ``defer_rollup``, the result carries them for the caller to add."""
     if frame.height == 0:
-        return StoreResult(rollup=rollup_rows(frame) if defer_rollup else None)
+        return StoreResult()  # nothing to count (a chunk whose rows were all quarantined)
     findings = _collapse(frame)
     matches = _stored_matches(findings)
     rollup = rollup_rows(findings, merged=matches.keys())

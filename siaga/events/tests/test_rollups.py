@@ -187,3 +187,13 @@ def test_kept_rows_survive_packing_and_sum_like_one_grouping(parts):
     got = {(*row[:6],): [row[6], row[7]] for row in total.iter_rows()}
     assert got == expected
     assert total.columns == list(ROLLUP_SCHEMA)
+
+
+def test_a_chunk_without_events_stores_and_keeps_nothing():
+    """A chunk whose every row was quarantined reaches ``store_events`` with no events."""
+    from siaga.feeds import harmonized
+
+    empty = harmonized.conform(pl.DataFrame({"feed.name": pl.Series([], dtype=pl.String)}))
+    result = actions.store_events(empty, report_id=None, defer_rollup=True)
+    assert (result.stored, result.merged, result.rollup) == (0, 0, None)
+    assert not EventDailyCount.objects.exists()
