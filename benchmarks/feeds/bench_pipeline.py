@@ -205,6 +205,9 @@ def calibrate(path: Path, index: Any, store: bool) -> None:
         f"{addresses.size / (time.perf_counter() - started):,.0f} addresses/s in 50,000 starts"
     )
     if store:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)  # the events table's shape, on a fresh database
         print(
             f"calibration: {bare_copy_rate(path, index):,.0f} rows/s by COPY into the events table's "
             "columns without any index"
