@@ -7,7 +7,8 @@
 2. findings already stored within the window (``SIAGA_EVENT_DEDUPE_HOURS``) get their ``count``
    and ``last_seen`` raised instead of a new row;
 3. the rest are written: on PostgreSQL with ``COPY`` of CSV that polars writes in one pass, elsewhere
-   with ``bulk_create``;
+   with ``bulk_create``. Steps 1 and the writing of the CSV need no database: ``stage_events``
+   does them, and the pipeline calls it ahead, outside the transaction (``store_staged``);
 4. the daily roll-ups (``siaga.events.rollups``) get the counts — at once, or, for the pipeline,
    handed back to be kept with the chunk and added once per report.
 
@@ -20,6 +21,7 @@ insert the same new finding twice.
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -79,32 +81,68 @@ class StoreResult:
     rollup: pl.DataFrame | None = None
 
 
+@dataclass(frozen=True)
+class StagedEvents:
+    """A keyed frame made ready to store without the database (``stage_events``): what storing
+    then does inside the transaction is only what depends on the stored events."""
+
+    events: int  # the frame's events: each becomes a new row or is counted on one
+    findings: pl.DataFrame  # one row per finding (``_collapse``)
+    table: pl.DataFrame  # the findings as the table's columns, row for row
+    # On PostgreSQL: the findings as COPY text, one line per finding (None: elsewhere, or a value
+    # holds a line break, so the lines of the new findings are written in the transaction).
+    copy_text: str | None = None
+
+
+def stage_events(
+    frame: pl.DataFrame, *, report_id: int | None, copy: bool | None = None
+) -> StagedEvents:
+    """Collapse a keyed frame's repeats and write its findings as table rows (and, for ``copy``
+    — default: on PostgreSQL —, as COPY text). Needs no database, so the pipeline does it for the
+    next chunk in the preparing thread while this one's transaction runs: ~30 ms of a
+    16,000-row chunk fewer on the path that PostgreSQL's backend waits on."""
+    if frame.height == 0:
+        return StagedEvents(0, frame, frame)  # nothing to count (every row was quarantined)
+    findings = _collapse(frame)
+    table = _table(findings, report_id)
+    text = None
+    if copy if copy is not None else connection.vendor == "postgresql":
+        text = _copy_text(table)
+        if text.count("\n") != table.height:  # a quoted value holds a line break
+            text = None
+    return StagedEvents(frame.height, findings, table, text)
+
+
 def store_events(
     frame: pl.DataFrame, *, report_id: int | None, defer_rollup: bool = False
 ) -> StoreResult:
     """Write a keyed frame (``dedupe_key``, ``severity``, ``constituent`` ...) in the caller's
     transaction; see the module's docstring. The daily roll-ups get the frame's counts at once,
     or, with ``defer_rollup``, the result carries them for the caller to add."""
-    if frame.height == 0:
-        return StoreResult()  # nothing to count (a chunk whose rows were all quarantined)
-    findings = _collapse(frame)
+    return store_staged(stage_events(frame, report_id=report_id), defer_rollup=defer_rollup)
+
+
+def store_staged(staged: StagedEvents, *, defer_rollup: bool = False) -> StoreResult:
+    """``store_events`` for a frame staged beforehand (``stage_events``)."""
+    if staged.events == 0:
+        return StoreResult()
+    findings = staged.findings
     matches = _stored_matches(findings)
     rollup = rollup_rows(findings, merged=matches.keys())
     if not defer_rollup:
         add_rollup_rows(rollup)
+    is_new = ~findings.get_column("dedupe_key").is_in(list(matches))
     if matches:
-        known = findings.filter(pl.col("dedupe_key").is_in(list(matches)))
-        _raise_counts(known, matches)
-        findings = findings.filter(~pl.col("dedupe_key").is_in(list(matches)))
-    table = _table(findings, report_id)
+        _raise_counts(findings.filter(~is_new), matches)
+    stored = int(is_new.sum())
     if connection.vendor == "postgresql":
-        _copy(table)
+        _copy(staged, is_new)
     else:
-        _bulk_create(table)
+        _bulk_create(staged.table.filter(is_new))
     # Every event of the frame is either a new row or counted on one (in the frame or stored).
     return StoreResult(
-        stored=table.height,
-        merged=frame.height - table.height,
+        stored=stored,
+        merged=staged.events - stored,
         rollup=rollup if defer_rollup else None,
     )
 
@@ -240,13 +278,27 @@ def _table(findings: pl.DataFrame, report_id: int | None) -> pl.DataFrame:
     )
 
 
-def _copy(table: pl.DataFrame) -> None:
-    names = table.columns
-    text = table.write_csv(
+def _copy_text(table: pl.DataFrame) -> str:
+    return table.write_csv(
         include_header=False,
         datetime_format="%Y-%m-%d %H:%M:%S%.6f+00",
         quote_style="necessary",
     )
+
+
+def _copy(staged: StagedEvents, is_new: pl.Series) -> None:
+    """COPY the new findings: the staged text as it is when all are new, its lines of the new
+    ones when some were repeats (joining kept lines costs ~1 ms where writing them again costs
+    ~20), or their rows written now when the text could not be split into lines."""
+    if not is_new.any():
+        return
+    text = staged.copy_text
+    if text is None:
+        text = _copy_text(staged.table.filter(is_new))
+    elif not is_new.all():
+        lines = text.split("\n")  # one per finding, and the empty rest after the last
+        text = "\n".join(itertools.compress(lines, is_new.to_list())) + "\n"
+    names = staged.table.columns
     statement = f"COPY {Event._meta.db_table} ({', '.join(names)}) FROM STDIN WITH (FORMAT csv)"
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
         copy.write(text)

@@ -29,7 +29,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from siaga.constituents.lookup import OwnershipIndex, current_index
-from siaga.events.actions import store_events
+from siaga.events.actions import StagedEvents, stage_events, store_staged
 from siaga.events.choices import Severity
 from siaga.events.rollups import add_rollup_rows, combined, packed, unpacked
 from siaga.feeds import harmonized
@@ -241,9 +241,17 @@ def process_report(
     result = Progress()
     FeedReport.objects.filter(pk=report.pk).update(status=FeedReportStatus.PROCESSING, error="")
     position = 0
+    # The findings are staged for storing while the previous chunk is stored (no database).
+    staging = functools.partial(
+        stage_events, report_id=report.pk, copy=connection.vendor == "postgresql"
+    )
     try:
-        prepared = prepared_chunks(_parsed_chunks(report, path, observed, done), context)
-        for first_row, ready, size in ahead(prepared):
+        prepared = prepared_chunks(
+            _parsed_chunks(report, path, observed, done), context, staging=staging
+        )
+        # Up to three chunks prepared ahead: preparing (now with staging) and storing take turns
+        # being the slower side (a million rows: 22.8 s against 23.4 s, means of five runs).
+        for first_row, ready, size in ahead(prepared, depth=3):
             position += size
             if ready is None:
                 result.chunks_skipped += 1
@@ -271,10 +279,15 @@ def current_context() -> Context:
 class PreparedChunk:
     parsed: ParseResult
     frame: pl.DataFrame  # the parsed events enriched, attributed, graded and keyed
+    staged: StagedEvents | None = None  # the frame made ready to store (``stage_events``)
 
 
-def _prepared(parsed: ParseResult, context: Context) -> PreparedChunk:
-    return PreparedChunk(parsed, prepare(harmonized.conform(parsed.events), *context))
+Staging = Callable[[pl.DataFrame], StagedEvents]
+
+
+def _prepared(parsed: ParseResult, context: Context, staging: Staging | None) -> PreparedChunk:
+    frame = prepare(harmonized.conform(parsed.events), *context)
+    return PreparedChunk(parsed, frame, staging(frame) if staging is not None else None)
 
 
 # (first row, the chunk's parse finished by calling it — None: stored already —, its size)
@@ -282,16 +295,18 @@ ParsedChunks = Iterator[tuple[int, Callable[[], ParseResult] | None, int]]
 
 
 def prepared_chunks(
-    parsed: ParsedChunks, context: Context
+    parsed: ParsedChunks, context: Context, *, staging: Staging | None = None
 ) -> Iterator[tuple[int, PreparedChunk | None, int]]:
-    """Each parsed chunk enriched, attributed, graded, flagged and keyed.
+    """Each parsed chunk enriched, attributed, graded, flagged and keyed (and, with ``staging``,
+    staged for storing).
 
     The chunks are read (the CSV reader: about half the work) in a thread of their own, one
     ahead; this generator finishes their parse and prepares them. On two cores the reading of
     the next chunk overlaps with converting and preparing this one: both are mostly polars and
     numpy work, which releases the interpreter lock."""
     for first_row, finish, size in ahead(parsed, name="feeds-parse"):
-        yield first_row, None if finish is None else _prepared(finish(), context), size
+        ready = None if finish is None else _prepared(finish(), context, staging)
+        yield first_row, ready, size
 
 
 _DONE = object()
@@ -413,11 +428,12 @@ def report_type_of(report: FeedReport) -> shadowserver.ReportType:
 def _store_chunk(
     report: FeedReport, first_row: int, ready: PreparedChunk, result: Progress
 ) -> None:
-    parsed, frame = ready.parsed, ready.frame
+    parsed = ready.parsed
+    staged = ready.staged or stage_events(ready.frame, report_id=report.pk)
     with transaction.atomic():
         _relax_commit()
         Feed.objects.select_for_update().only("pk").get(pk=report.feed_id)
-        stored = store_events(frame, report_id=report.pk, defer_rollup=True)
+        stored = store_staged(staged, defer_rollup=True)
         QuarantinedRow.objects.bulk_create(
             [
                 QuarantinedRow(report=report, row=row.row, reason=row.reason[:500], raw=row.raw)
