@@ -102,8 +102,9 @@ def without_storage(path: Path, index: Any) -> tuple[int, int, float, float]:
         pipeline.shadowserver_chunks(parser, path), context
     ):
         assert ready is not None
+        assert ready.frame is not None  # not staged: no storage here
         events += ready.frame.height
-        quarantined += len(ready.parsed.quarantine)
+        quarantined += len(ready.quarantine)
     return events, quarantined, time.perf_counter() - started, time.process_time() - cpu
 
 

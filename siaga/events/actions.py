@@ -88,29 +88,35 @@ class StagedEvents:
 
     events: int  # the frame's events: each becomes a new row or is counted on one
     findings: pl.DataFrame  # one row per finding (``_collapse``)
-    table: pl.DataFrame  # the findings as the table's columns, row for row
-    # On PostgreSQL: the findings as COPY text, one line per finding (None: elsewhere, or a value
-    # holds a line break, so the lines of the new findings are written in the transaction).
+    columns: list[str]  # the table's columns, as ``rows`` or ``copy_text`` give them
+    # The findings as the table's rows — or, on PostgreSQL, as COPY text, one line per finding
+    # (only one of the two is kept: a chunk waiting to be stored holds one copy of its rows).
+    # The rows are kept instead of the text when a value holds a line break, as the text could
+    # not be split into the lines of the new findings.
+    rows: pl.DataFrame | None = None
     copy_text: str | None = None
+
+    def rows_of(self, is_new: pl.Series) -> pl.DataFrame:
+        assert self.rows is not None  # staged without COPY text, or with a line break
+        return self.rows.filter(is_new)
 
 
 def stage_events(
     frame: pl.DataFrame, *, report_id: int | None, copy: bool | None = None
 ) -> StagedEvents:
-    """Collapse a keyed frame's repeats and write its findings as table rows (and, for ``copy``
-    — default: on PostgreSQL —, as COPY text). Needs no database, so the pipeline does it for the
+    """Collapse a keyed frame's repeats and write its findings as table rows (for ``copy`` —
+    default: on PostgreSQL — as COPY text). Needs no database, so the pipeline does it for the
     next chunk in the preparing thread while this one's transaction runs: ~30 ms of a
     16,000-row chunk fewer on the path that PostgreSQL's backend waits on."""
     if frame.height == 0:
-        return StagedEvents(0, frame, frame)  # nothing to count (every row was quarantined)
+        return StagedEvents(0, frame, [])  # nothing to count (every row was quarantined)
     findings = _collapse(frame)
     table = _table(findings, report_id)
-    text = None
     if copy if copy is not None else connection.vendor == "postgresql":
         text = _copy_text(table)
-        if text.count("\n") != table.height:  # a quoted value holds a line break
-            text = None
-    return StagedEvents(frame.height, findings, table, text)
+        if text.count("\n") == table.height:  # no quoted value holds a line break
+            return StagedEvents(frame.height, findings, table.columns, copy_text=text)
+    return StagedEvents(frame.height, findings, table.columns, rows=table)
 
 
 def store_events(
@@ -138,7 +144,7 @@ def store_staged(staged: StagedEvents, *, defer_rollup: bool = False) -> StoreRe
     if connection.vendor == "postgresql":
         _copy(staged, is_new)
     else:
-        _bulk_create(staged.table.filter(is_new))
+        _bulk_create(staged.rows_of(is_new))
     # Every event of the frame is either a new row or counted on one (in the frame or stored).
     return StoreResult(
         stored=stored,
@@ -294,11 +300,11 @@ def _copy(staged: StagedEvents, is_new: pl.Series) -> None:
         return
     text = staged.copy_text
     if text is None:
-        text = _copy_text(staged.table.filter(is_new))
+        text = _copy_text(staged.rows_of(is_new))
     elif not is_new.all():
         lines = text.split("\n")  # one per finding, and the empty rest after the last
         text = "\n".join(itertools.compress(lines, is_new.to_list())) + "\n"
-    names = staged.table.columns
+    names = staged.columns
     statement = f"COPY {Event._meta.db_table} ({', '.join(names)}) FROM STDIN WITH (FORMAT csv)"
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
         copy.write(text)

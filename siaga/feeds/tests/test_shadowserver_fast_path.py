@@ -240,7 +240,7 @@ def test_chunks_are_read_in_a_thread_and_prepared_as_one_at_a_time(report_type, 
         alone = parser.parse(chunk.data, first_row=chunk.first_row, first_offset=chunk.offset)
         assert_frame_equal(prepared.frame, pipeline.prepare(alone.events, *context))
     assert sum(p.frame.height for _, p, _ in ready if p) == 400
-    assert [q.row for _, p, _ in ready if p for q in p.parsed.quarantine] == [401]
+    assert [q.row for _, p, _ in ready if p for q in p.quarantine] == [401]
 
 
 def test_a_consumer_that_stops_early_stops_both_threads(report_type, tmp_path, settings):
