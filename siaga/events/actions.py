@@ -112,7 +112,9 @@ def stage_events(
         return StagedEvents(0, frame, [])  # nothing to count (every row was quarantined)
     findings = _collapse(frame)
     table = _table(findings, report_id)
-    if copy if copy is not None else connection.vendor == "postgresql":
+    if copy is None:
+        copy = connection.vendor == "postgresql"
+    if copy:
         text = _copy_text(table)
         if text.count("\n") == table.height:  # no quoted value holds a line break
             return StagedEvents(frame.height, findings, table.columns, copy_text=text)

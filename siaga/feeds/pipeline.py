@@ -278,8 +278,8 @@ def current_context() -> Context:
 class PreparedChunk:
     quarantine: list[QuarantinedRecord]  # the chunk's rows that could not be read
     rows: int  # the chunk's records: events and quarantined rows
-    # The parsed events enriched, attributed, graded and keyed — or, once staged for storing
-    # (``stage_events``), only the staged findings: a chunk waiting in the queue holds one copy.
+    # The parsed events enriched, attributed, graded and keyed; None once they are staged for
+    # storing (``stage_events``): a chunk waiting in the queue holds one copy of its rows.
     frame: pl.DataFrame | None
     staged: StagedEvents | None = None
 
