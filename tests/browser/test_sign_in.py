@@ -20,8 +20,10 @@ def test_staff_set_up_an_authenticator_then_sign_in_with_a_recovery_code(page, c
     page.fill("input[name=code]", code)
     page.get_by_role("button", name="Turn on two-factor authentication").click()
 
-    codes = page.locator("#recovery-codes li").all_inner_texts()
-    assert len(codes) == 10
+    # all_inner_texts() does not wait for the next page: wait until its codes are there.
+    recovery_codes = page.locator("#recovery-codes li")
+    expect(recovery_codes).to_have_count(10)
+    codes = recovery_codes.all_inner_texts()
     page.get_by_role("link", name="I have stored the codes — continue").click()
     expect(page.locator("h1")).to_contain_text("Welcome")
     assert TOTPDevice.objects.filter(user=analyst, confirmed=True).count() == 1
