@@ -47,6 +47,9 @@ def setup_django(store: bool) -> None:
     os.environ.setdefault("SIAGA_DATA_DIR", tempfile.mkdtemp(prefix="siaga-bench-"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "siaga.settings")
     os.environ["SIAGA_TESTING"] = "true"
+    # As a production worker runs: with DEBUG on, Django also formats and keeps the text of every
+    # query (measured: 10 % of the end-to-end time on 1M rows).
+    os.environ.setdefault("SIAGA_DEBUG", "false")
     if MMDB.exists():
         os.environ.setdefault("SIAGA_MMDB_ASN", str(MMDB / "GeoLite2-ASN-Test.mmdb"))
         os.environ.setdefault("SIAGA_MMDB_CITY", str(MMDB / "GeoIP2-City-Test.mmdb"))

@@ -25,7 +25,7 @@ from typing import Any
 
 import polars as pl
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, reset_queries, transaction
 from django.utils import timezone
 
 from siaga.constituents.lookup import OwnershipIndex, current_index
@@ -256,6 +256,11 @@ def process_report(
                 result.chunks_skipped += 1
             else:
                 _store_chunk(report, first_row, ready, result)
+                # With DEBUG on (the embedded installation), Django keeps the text of each
+                # connection's last 9,000 queries, and a chunk's repeat lookup carries its
+                # findings' keys: ~100 MB more for a 10M-row report. A worker has no request
+                # whose end would clear them.
+                reset_queries()
             if progress is not None:
                 progress(position, total)
     finally:

@@ -16,6 +16,7 @@ from siaga.events import actions
 from siaga.events.choices import Severity
 from siaga.events.models import Event, EventDailyCount
 from siaga.events.rollups import record_rollup
+from siaga.events.tests.frames import keyed_frame
 from siaga.feeds.harmonized import UTC_TIME
 
 pytestmark = pytest.mark.django_db
@@ -119,27 +120,11 @@ def test_many_rows_go_in_batches():
 
 
 def test_stored_events_and_their_rollups_agree(orgs):
-    from siaga.feeds import harmonized
-
     def frame(rows: list[tuple[str, int]]) -> pl.DataFrame:
-        return harmonized.conform(
-            pl.DataFrame(
-                {
-                    "feed.name": ["Test feed"] * len(rows),
-                    "classification.taxonomy": ["vulnerable"] * len(rows),
-                    "classification.type": ["vulnerable-system"] * len(rows),
-                    "source.ip": [ip for ip, _row in rows],
-                    "time.observation": [MORNING] * len(rows),
-                    "_row": [row for _ip, row in rows],
-                }
-            )
-        ).with_columns(
-            pl.lit(orgs.hospital.pk, pl.Int64).alias("constituent"),
-            pl.lit(None, pl.String).alias("constituent_matched_by"),
-            pl.lit(int(Severity.MEDIUM), pl.Int16).alias("severity"),
-            pl.lit(False).alias("warninglisted"),
-            pl.lit(False).alias("intel_matched"),
-            pl.col("source.ip").hash(seed=1).reinterpret(signed=True).alias("dedupe_key"),
+        return keyed_frame(
+            {"source.ip": [ip for ip, _row in rows], "_row": [row for _ip, row in rows]},
+            seen=MORNING,
+            constituent=orgs.hospital.pk,
         )
 
     actions.store_events(

@@ -11,9 +11,8 @@ from django.db import connection
 from django.db.models import Sum
 
 from siaga.events import actions
-from siaga.events.choices import Severity
 from siaga.events.models import Event
-from siaga.feeds import harmonized
+from siaga.events.tests.frames import keyed_frame
 
 pytestmark = pytest.mark.django_db
 
@@ -25,25 +24,9 @@ on_postgresql = pytest.mark.skipif(
 
 def keyed(rows: list[tuple[str, str | None]]) -> pl.DataFrame:
     """A keyed frame as the pipeline hands it over: (source address, host name) per event."""
-    return harmonized.conform(
-        pl.DataFrame(
-            {
-                "feed.name": ["Test feed"] * len(rows),
-                "classification.taxonomy": ["vulnerable"] * len(rows),
-                "classification.type": ["vulnerable-system"] * len(rows),
-                "source.ip": [ip for ip, _name in rows],
-                "source.fqdn": [name for _ip, name in rows],
-                "time.observation": [SEEN] * len(rows),
-                "_row": list(range(1, len(rows) + 1)),
-            }
-        )
-    ).with_columns(
-        pl.lit(None, pl.Int64).alias("constituent"),
-        pl.lit(None, pl.String).alias("constituent_matched_by"),
-        pl.lit(int(Severity.MEDIUM), pl.Int16).alias("severity"),
-        pl.lit(False).alias("warninglisted"),
-        pl.lit(False).alias("intel_matched"),
-        pl.col("source.ip").hash(seed=1).reinterpret(signed=True).alias("dedupe_key"),
+    return keyed_frame(
+        {"source.ip": [ip for ip, _name in rows], "source.fqdn": [name for _ip, name in rows]},
+        seen=SEEN,
     )
 
 

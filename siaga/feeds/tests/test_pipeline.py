@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection, reset_queries
 
 from siaga.constituents.choices import AssetStatus
 from siaga.constituents.lookup import forget_index
@@ -241,6 +242,25 @@ def test_chunks_keep_their_rollups_until_the_report_is_done(feed, registry, sett
     assert rolled_up() == {"events": 100, "findings": 300}
     assert not ReportChunk.objects.filter(report=report).exclude(rollup=None).exists()
     assert real_add(report) == 0  # nothing is added twice
+
+
+def test_with_debug_on_the_query_log_does_not_grow_with_the_report(feed, registry, settings):
+    """DEBUG keeps the text of recent queries, and each chunk's repeat lookup carries its keys: a
+    worker (no request ends to clear them) would hold hundreds of megabytes on a big report."""
+    body = b"".join(
+        f'"2026-11-29 03:00:00",192.0.2.{i % 250},{1000 + i},,\n'.encode() for i in range(600)
+    )
+    settings.SIAGA_FEED_CHUNK_KB = 4
+    settings.DEBUG = True
+    report = receive(feed, body)
+    reset_queries()
+    pipeline.process_report(report, actions.stored_path(report))
+    chunks = ReportChunk.objects.filter(report=report).count()
+    assert chunks > 3
+    # What is left: the statements after the last chunk (roll-ups, the report's counts).
+    left = [query["sql"] for query in connection.queries]
+    assert sum('INSERT INTO "feeds_reportchunk"' in sql for sql in left) == 0
+    assert len(left) < 20
 
 
 def test_chunks_are_cut_at_line_ends_and_numbered_by_line(tmp_path):
