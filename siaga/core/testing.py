@@ -39,6 +39,8 @@ __all__ = [
     "CeleryWorker",
     "Personas",
     "api_client_for",
+    "build_orgs",
+    "build_personas",
     "clear_cache",
     "client",
     "english",
@@ -90,6 +92,10 @@ class Orgs:
 
 @pytest.fixture
 def orgs(db: Any) -> Orgs:
+    return build_orgs()
+
+
+def build_orgs() -> Orgs:
     return Orgs(
         cert=Organization.objects.create(name="Test CERT", kind=OrganizationKind.CERT),
         agency=Organization.objects.create(name="Test Agency", kind=OrganizationKind.MEMBER_AGENCY),
@@ -147,6 +153,10 @@ class Personas:
 
 @pytest.fixture
 def personas(orgs: Orgs) -> Personas:
+    return build_personas(orgs)
+
+
+def build_personas(orgs: Orgs) -> Personas:
     return Personas(
         orgs=orgs,
         cert_admin=make_user("admin@cert.test", orgs.cert, Role.CERT_ADMIN),
