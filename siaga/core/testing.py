@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ __all__ = [
     "make_user",
     "orgs",
     "personas",
+    "run_at_once",
     "wait_for",
     "workers",
 ]
@@ -173,6 +175,29 @@ def build_personas(orgs: Orgs) -> Personas:
         auditor=make_user("auditor@cert.test", orgs.cert, Role.AUDITOR),
         outsider=make_user("outsider@nowhere.test"),
     )
+
+
+def run_at_once(threads: int, work: Callable[[], None]) -> list[BaseException]:
+    """Run ``work`` in that many threads released together, each on its own database connection;
+    what they raised (a race test asserts there is nothing)."""
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(threads)
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            work()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    started = [threading.Thread(target=run) for _ in range(threads)]
+    for thread in started:
+        thread.start()
+    for thread in started:
+        thread.join()
+    return errors
 
 
 def login(client: Client, user: User, *, verified: bool = True) -> Client:

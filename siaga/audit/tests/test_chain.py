@@ -1,6 +1,5 @@
 """The audit trail is append-only and hash-chained; `siaga audit verify` names tampered entries."""
 
-import threading
 import time
 
 import pytest
@@ -10,6 +9,7 @@ from django.db import connection, transaction
 from siaga.audit.actions import do_record_event, iter_chain_problems
 from siaga.audit.choices import AuditAction
 from siaga.audit.models import GENESIS_HASH, AppendOnlyError, AuditChainHead, AuditEntry
+from siaga.core.testing import run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -127,27 +127,13 @@ def test_a_rolled_back_change_leaves_no_entry():
 )
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_append_one_gapless_chain():
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(6)
-
     def append() -> None:
-        try:
-            barrier.wait()
-            for i in range(10):
-                with transaction.atomic():
-                    do_record_event(AuditAction.EXPORT, object_type="test", object_repr=str(i))
-                    time.sleep(0.001)  # hold the head's lock while the others queue for it
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
+        for i in range(10):
+            with transaction.atomic():
+                do_record_event(AuditAction.EXPORT, object_type="test", object_repr=str(i))
+                time.sleep(0.001)  # hold the head's lock while the others queue for it
 
-    threads = [threading.Thread(target=append) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
+    assert run_at_once(6, append) == []
     assert sorted(AuditEntry.objects.values_list("seq", flat=True)) == list(range(1, 61))
     assert list(iter_chain_problems()) == []
     assert AuditChainHead.objects.get(id=1).seq == 60

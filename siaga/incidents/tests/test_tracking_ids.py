@@ -1,11 +1,11 @@
 """Tracking ids: format, yearly numbering in Jakarta time, no duplicates under concurrency."""
 
-import threading
 from datetime import UTC, datetime
 
 import pytest
 from django.db import connection, transaction
 
+from siaga.core.testing import run_at_once
 from siaga.incidents.models import Report
 from siaga.incidents.models.sequences import (
     INCIDENT,
@@ -63,25 +63,12 @@ def test_a_rolled_back_submission_gives_its_number_back(make_report):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_allocations_never_repeat():
     ids: list[str] = []
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(8)
 
     def allocate() -> None:
-        try:
-            barrier.wait()
-            for _ in range(5):
-                with transaction.atomic():
-                    ids.append(allocate_tracking_id(REPORT))
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
+        for _ in range(5):
+            with transaction.atomic():
+                ids.append(allocate_tracking_id(REPORT))
 
-    threads = [threading.Thread(target=allocate) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
+    assert run_at_once(8, allocate) == []
     assert len(ids) == 40
     assert len(set(ids)) == 40
