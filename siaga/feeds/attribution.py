@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import polars as pl
 
 from siaga.constituents.lookup import OwnershipIndex
-from siaga.feeds.columns import in_ranges, ipv4_numbers
+from siaga.feeds.columns import AddressColumn
 
 CONSTITUENT = "constituent"  # the owning organization's id (Siaga's, not an IntelMQ field)
 MATCHED_BY = "constituent_matched_by"  # "ip", "asn" or "domain"
@@ -25,12 +25,13 @@ def attribute(
     index: OwnershipIndex,
     *,
     side: str = "source",
-    numbers: dict[str, pl.Series] | None = None,
+    addresses: dict[str, AddressColumn] | None = None,
 ) -> pl.DataFrame:
     """``frame`` with the owning organization of each event's ``side`` and what matched it.
-    ``numbers``: ``ipv4_numbers`` of address columns already computed (by ``enrich``)."""
+    ``addresses``: address columns by name, their numbers computed already (by ``enrich``)."""
     address = f"{side}.ip"
-    by_ip = _by_ip(frame.get_column(address), index, (numbers or {}).get(address))
+    column = (addresses or {}).get(address) or AddressColumn(frame.get_column(address))
+    by_ip = _by_ip(column, index)
     by_asn = _by_asn(frame.get_column(f"{side}.asn"), index)
     by_domain = _by_domain(frame, side, index)
     owner = pl.coalesce(pl.lit(by_ip), pl.lit(by_asn), pl.lit(by_domain))
@@ -45,20 +46,20 @@ def attribute(
     return frame.with_columns(owner.alias(CONSTITUENT), matched.alias(MATCHED_BY))
 
 
-def _by_ip(addresses: pl.Series, index: OwnershipIndex, numbers: pl.Series | None) -> pl.Series:
+def _by_ip(addresses: AddressColumn, index: OwnershipIndex) -> pl.Series:
     starts, ends, owners = index.ipv4_arrays()
-    if numbers is None:
-        numbers = ipv4_numbers(addresses)
-    result = pl.Series("by_ip", [None] * len(addresses), dtype=pl.Int64)
+    height = len(addresses.texts)
     if len(starts):
-        position, inside = in_ranges(numbers, starts, ends)
+        position, inside = addresses.in_ranges(starts, ends)
         found = pl.Series("by_ip", owners[position], dtype=pl.Int64)
         result = pl.select(pl.when(pl.lit(inside)).then(pl.lit(found))).to_series()
-    others = addresses.filter(numbers.is_null() & addresses.is_not_null()).unique().to_list()
+    else:
+        result = pl.Series("by_ip", [None] * height, dtype=pl.Int64)
+    others = addresses.others
     if others:
         mapping = {value: _first(index.owners_of_ip(value)) for value in others}
         result = result.fill_null(
-            addresses.replace_strict(mapping, default=None, return_dtype=pl.Int64)
+            addresses.texts.replace_strict(mapping, default=None, return_dtype=pl.Int64)
         )
     return result.alias("by_ip")
 

@@ -25,7 +25,7 @@ import numpy as np
 import polars as pl
 from django.conf import settings
 
-from siaga.feeds.columns import in_ranges, ipv4_numbers
+from siaga.feeds.columns import AddressColumn
 
 # What each kind of database gives, as harmonized fields (for source.* and destination.*).
 ASN_FIELDS = {"asn": pl.Int64(), "as_name": pl.String()}
@@ -94,15 +94,14 @@ class RangeTable:
             values=values[order.tolist()] if rows else values,
         )
 
-    def lookup(self, addresses: pl.Series, numbers: pl.Series | None = None) -> pl.DataFrame:
-        """For canonical address texts: one row of values each (nulls where nothing matched).
-        ``numbers``: ``ipv4_numbers(addresses)`` if the caller has them already."""
-        if numbers is None:
-            numbers = ipv4_numbers(addresses)
-        position, hit = in_ranges(numbers, self.starts, self.ends)
+    def lookup(self, addresses: pl.Series | AddressColumn) -> pl.DataFrame:
+        """For canonical address texts: one row of values each (nulls where nothing matched)."""
+        if not isinstance(addresses, AddressColumn):
+            addresses = AddressColumn(addresses)
+        position, hit = addresses.in_ranges(self.starts, self.ends)
         # One gather: an address no range holds takes the row of nulls after the last range.
         found = self.padded[np.where(hit, position, self.values.height)]
-        return self._with_ipv6(found, addresses, numbers)
+        return self._with_ipv6(found, addresses)
 
     @functools.cached_property
     def padded(self) -> pl.DataFrame:
@@ -110,18 +109,21 @@ class RangeTable:
         nulls = pl.DataFrame({name: [None] for name in self.fields}, schema=self.fields)
         return pl.concat([self.values, nulls]) if self.values.height else nulls
 
-    def _with_ipv6(
-        self, found: pl.DataFrame, addresses: pl.Series, numbers: pl.Series
-    ) -> pl.DataFrame:
-        others = addresses.filter(numbers.is_null() & addresses.is_not_null()).unique().to_list()
+    def _with_ipv6(self, found: pl.DataFrame, addresses: AddressColumn) -> pl.DataFrame:
+        others = addresses.others
         if not others:
             return found
         looked_up = {value: self._get(value) for value in others}
-        for name, dtype in self.fields.items():
-            mapping = {value: values.get(name) for value, values in looked_up.items()}
-            column = addresses.replace_strict(mapping, default=None, return_dtype=dtype)
-            found = found.with_columns(pl.col(name).fill_null(column))
-        return found
+        return found.with_columns(
+            pl.col(name).fill_null(
+                addresses.texts.replace_strict(
+                    {value: values.get(name) for value, values in looked_up.items()},
+                    default=None,
+                    return_dtype=dtype,
+                )
+            )
+            for name, dtype in self.fields.items()
+        )
 
     def _get(self, address: str) -> dict[str, Any]:
         try:
@@ -173,41 +175,41 @@ def enrich(
     frame: pl.DataFrame,
     *,
     sides: tuple[str, ...] = ("source", "destination"),
-    numbers: dict[str, pl.Series] | None = None,
+    addresses: dict[str, AddressColumn] | None = None,
 ) -> pl.DataFrame:
     """Fill missing ASN, AS name and geolocation of each side's ``ip`` from the databases.
 
-    ``numbers``: the 32-bit numbers of address columns (``ipv4_numbers``), by column name; the
-    ones missing are computed here once per column and added to it, so the caller can hand the
-    same dictionary to ``attribute``."""
-    numbers = {} if numbers is None else numbers
-    for kind, key in GROUP_KEYS.items():
-        table = TABLES.get(kind)
-        if table is None:
+    ``addresses``: address columns by name (``AddressColumn``: their numbers computed once); the
+    ones missing are made here and added to it, so the caller can hand the same dictionary to
+    ``attribute``."""
+    addresses = {} if addresses is None else addresses
+    tables = [(TABLES.get(kind), key) for kind, key in GROUP_KEYS.items()]
+    tables = [(table, key) for table, key in tables if table is not None]
+    if not tables:
+        return frame
+    fills: list[pl.Expr] = []
+    for side in sides:
+        address = f"{side}.ip"
+        if address not in frame.columns:
             continue
-        for side in sides:
-            address = f"{side}.ip"
-            if address not in frame.columns:
-                continue
-            if frame.get_column(address).null_count() == frame.height:
-                continue
-            addresses = frame.get_column(address)
-            if address not in numbers:
-                numbers[address] = ipv4_numbers(addresses)
-            found = table.lookup(addresses, numbers[address])
-            frame = _fill(frame, found, side, key)
-    return frame
+        texts = frame.get_column(address)
+        if texts.null_count() == frame.height:
+            continue
+        column = addresses.setdefault(address, AddressColumn(texts))
+        for table, key in tables:
+            assert table is not None
+            fills.extend(_fills(table.lookup(column), side, key))
+    # Both sides and both databases in one step: the columns each fill are distinct.
+    return frame.with_columns(fills) if fills else frame
 
 
-def _fill(frame: pl.DataFrame, found: pl.DataFrame, side: str, key: str) -> pl.DataFrame:
+def _fills(found: pl.DataFrame, side: str, key: str) -> list[pl.Expr]:
     own_key = pl.col(f"{side}.{key}")
     found_key = pl.lit(found.get_column(key))
     agrees = own_key.is_null() | (own_key == found_key)
-    return frame.with_columns(
-        [
-            pl.col(f"{side}.{name}")
-            .fill_null(pl.when(agrees).then(pl.lit(found.get_column(name))))
-            .alias(f"{side}.{name}")
-            for name in found.columns
-        ]
-    )
+    return [
+        pl.col(f"{side}.{name}")
+        .fill_null(pl.when(agrees).then(pl.lit(found.get_column(name))))
+        .alias(f"{side}.{name}")
+        for name in found.columns
+    ]

@@ -95,20 +95,24 @@ def empty_frame() -> pl.DataFrame:
     return pl.DataFrame(schema=FIELDS)
 
 
+# A missing column's null literal per field, built once: building ~50 expressions per chunk cost
+# more than adding the columns (~1.5 ms a chunk).
+_NULL_COLUMNS = {name: pl.lit(None, dtype=dtype).alias(name) for name, dtype in FIELDS.items()}
+_FIELD_TYPES = list(FIELDS.items())
+
+
 def conform(frame: pl.DataFrame) -> pl.DataFrame:
     """Every harmonized column in the harmonized order and type (missing ones null); other columns
     (a parser's internal helpers such as ``_row``) are kept after them."""
     # The schema is looked up once: ``frame.schema`` builds a new mapping on every access, and
     # asking it per field cost more than the conversion itself (1.7 ms a chunk).
     schema = frame.schema
-    missing = [
-        pl.lit(None, dtype=dtype).alias(name)
-        for name, dtype in FIELDS.items()
-        if name not in schema
-    ]
+    if _conforms(schema):
+        return frame  # a frame conformed already (the pipeline conforms each parser's output)
+    missing = [_NULL_COLUMNS[name] for name in FIELDS if name not in schema]
     casts = [
         pl.col(name).cast(dtype)
-        for name, dtype in FIELDS.items()
+        for name, dtype in _FIELD_TYPES
         if name in schema
         and schema[name] != dtype
         and not (name == "extra" and isinstance(schema[name], pl.Struct))
@@ -119,6 +123,18 @@ def conform(frame: pl.DataFrame) -> pl.DataFrame:
     if list(schema) == [*FIELDS, *others]:
         return frame
     return frame.select([*FIELDS, *others])
+
+
+def _conforms(schema: pl.Schema) -> bool:
+    """The harmonized columns come first, in order and of their types (``extra`` may be a
+    struct)."""
+    names = list(schema)
+    if names[: len(FIELDS)] != list(FIELDS):
+        return False
+    return all(
+        schema[name] == dtype or (name == "extra" and isinstance(schema[name], pl.Struct))
+        for name, dtype in _FIELD_TYPES
+    )
 
 
 def extra_to_json(frame: pl.DataFrame) -> pl.DataFrame:

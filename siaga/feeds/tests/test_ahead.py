@@ -1,5 +1,6 @@
-"""The pipeline's read-ahead: the next chunk is prepared in a thread while the current one is
-stored; order kept, errors carried over, and neither side left waiting when the other stops."""
+"""The pipeline's read-ahead (the next chunk is prepared in a thread while the current one is
+stored) and its preparing threads (``in_order``: several chunks prepared at once): order kept,
+errors carried over, and neither side left waiting when the other stops."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from siaga.feeds.pipeline import ahead
+from siaga.feeds.pipeline import ahead, in_order
 
 
 def test_items_arrive_in_order_and_all_of_them():
@@ -65,3 +66,58 @@ def test_a_consumer_that_stops_early_does_not_leave_the_producer_waiting():
     for producer in producers:
         producer.join(timeout=5)
         assert not producer.is_alive()
+
+
+def test_in_order_gives_results_in_the_items_order_whichever_finishes_first():
+    def work(number: int) -> tuple[int, str]:
+        time.sleep(0.02 * (number % 3))  # later items often finish first
+        return number, threading.current_thread().name
+
+    results = list(in_order(work, iter(range(12)), 2))
+
+    assert [number for number, _ in results] == list(range(12))
+    assert {name.rsplit("_", 1)[0] for _, name in results} == {"feeds-prepare"}
+
+
+def test_in_order_works_on_several_items_at_once():
+    started = threading.Barrier(2, timeout=10)
+
+    def work(number: int) -> int:
+        started.wait()  # fails unless two items are being worked on at the same time
+        return number
+
+    assert list(in_order(work, iter(range(4)), 2)) == [0, 1, 2, 3]
+
+
+def test_in_order_raises_an_error_in_its_items_place_after_the_earlier_results():
+    def work(number: int) -> int:
+        if number == 3:
+            raise ValueError("chunk 3 cannot be converted")
+        return number
+
+    results = in_order(work, iter(range(10)), 2)
+    assert [next(results) for _ in range(3)] == [0, 1, 2]
+    with pytest.raises(ValueError, match="chunk 3"):
+        next(results)
+
+
+def test_in_order_closed_early_stops_taking_items_and_closes_them():
+    taken: list[int] = []
+    closed = threading.Event()
+
+    def endless() -> Iterator[int]:
+        number = 0
+        try:
+            while True:
+                taken.append(number)
+                yield number
+                number += 1
+        finally:
+            closed.set()
+
+    results = in_order(lambda number: number * 10, endless(), 2)
+    assert next(results) == 0
+    results.close()
+
+    assert closed.is_set()
+    assert len(taken) <= 3  # the one given back, the one in work, and no more than one ahead

@@ -4,6 +4,7 @@ be read are refused with a reason naming the column."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -68,26 +69,33 @@ class Selection:
         staged = staged.lazy().with_columns(self.values).collect()
         for text, value in self.timestamps:
             staged = _read_odd_timestamps(staged, text, value)
-        bad = pl.any_horizontal([when for when, _ in self.problems] or [pl.lit(False)])
-        waiting = pl.any_horizontal(self.pending).any() if self.pending else pl.lit(False)
-        staged = staged.lazy().with_columns(self.checks).with_columns(bad.alias("_bad")).collect()
-        texts = self.address_texts if staged.select(waiting).item() else []
-        converted = staged.select(*self.final, *keep, *texts).with_columns(self._problem(staged))
+        staged = staged.lazy().with_columns(self.checks).with_columns(self._flags).collect()
+        texts = self.address_texts if staged.get_column("_waiting").any() else []
+        converted = staged.select(*self.final, *keep, *texts, self._problem(staged))
         return converted, bool(texts)
 
-    def _problem(self, staged: pl.DataFrame) -> pl.Series:
+    @functools.cached_property
+    def _flags(self) -> list[pl.Expr]:
+        """Per row: a required field is unusable (``_bad``); an address awaits
+        ``fix_unusual_addresses`` (``_waiting``). Built once per report."""
+        return [
+            pl.any_horizontal([when for when, _ in self.problems] or [pl.lit(False)]).alias("_bad"),
+            pl.any_horizontal(self.pending or [pl.lit(False)]).alias("_waiting"),
+        ]
+
+    def _problem(self, staged: pl.DataFrame) -> pl.Expr:
         """Why each row's required fields are unusable (null: they are fine), worked out only for
         the few rows that have a problem."""
-        problem = pl.repeat(None, staged.height, dtype=pl.String, eager=True).alias("_problem")
         positions = staged.get_column("_bad").arg_true()
         if not len(positions) or not self.problems:
-            return problem
+            return pl.lit(None, pl.String).alias("_problem")
         texts = staged[positions].select(
             pl.concat_str([what for _, what in self.problems], separator="; ", ignore_nulls=True)
             .replace("", None)
             .alias("_problem")
         )
-        return problem.scatter(positions, texts.to_series())
+        problem = pl.repeat(None, staged.height, dtype=pl.String, eager=True).alias("_problem")
+        return pl.lit(problem.scatter(positions, texts.to_series()))
 
 
 def _blank_to_null(staged: pl.DataFrame, texts: list[str]) -> pl.DataFrame:
