@@ -7,7 +7,10 @@ measures, each in its own pass over the file:
 1. parse + enrich (ASN and geolocation from the MaxMind test databases when ../shared/data is
    here) + attribute to constituents + grade and key — everything but storage — chunk by chunk;
 2. with ``--store``: end to end on PostgreSQL — the report received (stored raw, checksummed),
-   processed into the events table (deduplicated, COPY) — in a database of its own.
+   processed into the events table (deduplicated, COPY) — in a database of its own, emptied
+   first; with ``--second-report`` then a report of other findings for the same constituents on
+   top of those events, the table's statistics current: a deployment's steady state, where the
+   planner knows the table is large, rather than its first report.
 
 Prints events/s and the peak RSS (``ru_maxrss``) of each pass, and per stage: the parse path once
 more one stage after the other in a process of its own (read, convert, enrich, attribute, grade/flag/
@@ -70,14 +73,31 @@ def setup_django(store: bool) -> None:
 def inputs(rows: int, cidrs: int, kind: str, seed: int) -> tuple[Path, list[tuple[int, str]]]:
     from benchmarks.feeds import generate
 
-    WORK.mkdir(exist_ok=True)
     networks = generate.constituent_networks(cidrs, seed=seed)
-    path = WORK / f"2026-11-29-{kind}-bench-{rows}-{cidrs}-{seed}.csv"
+    return report_file(rows, cidrs, kind, seed, networks), networks
+
+
+def report_file(
+    rows: int,
+    cidrs: int,
+    kind: str,
+    seed: int,
+    networks: list[tuple[int, str]],
+    report_seed: int | None = None,
+) -> Path:
+    """The generated report (made once, then reused); ``report_seed``: a report of other findings
+    for the same constituents (default: ``seed``)."""
+    from benchmarks.feeds import generate
+
+    WORK.mkdir(exist_ok=True)
+    report_seed = seed if report_seed is None else report_seed
+    suffix = "" if report_seed == seed else f"-report{report_seed}"
+    path = WORK / f"2026-11-29-{kind}-bench-{rows}-{cidrs}-{seed}{suffix}.csv"
     if not path.exists():
         started = time.perf_counter()
-        generate.write_shadowserver_report(path, rows, seed, networks, kind)
+        generate.write_shadowserver_report(path, rows, report_seed, networks, kind)
         print(f"generated {path.name} in {time.perf_counter() - started:.1f} s", flush=True)
-    return path, networks
+    return path
 
 
 def ownership_index(networks: list[tuple[int, str]]) -> Any:
@@ -250,7 +270,10 @@ def bare_copy_rate(path: Path, index: Any, copies: int = 10) -> float:
         return table.height * copies / (time.perf_counter() - started)
 
 
-def end_to_end(path: Path, index: Any) -> tuple[Any, float]:
+def end_to_end(path: Path, index: Any, *, fresh: bool = True) -> tuple[Any, float]:
+    """The report received and processed into the events table: emptied first (``fresh``), or on
+    top of what the table holds, with its statistics brought up to date first (as autovacuum's
+    analyze does in a deployment that has been running for a while)."""
     from django.core.management import call_command
     from django.db import connection
 
@@ -260,11 +283,14 @@ def end_to_end(path: Path, index: Any) -> tuple[Any, float]:
     from siaga.feeds.models import Feed, FeedReport
 
     call_command("migrate", verbosity=0)
-    with connection.cursor() as cursor:  # a fresh start, without the dead rows of a DELETE
-        cursor.execute(
-            f"TRUNCATE {Event._meta.db_table}, {EventDailyCount._meta.db_table}, "
-            f"{FeedReport._meta.db_table} CASCADE"
-        )
+    with connection.cursor() as cursor:
+        if fresh:  # a fresh start, without the dead rows of a DELETE
+            cursor.execute(
+                f"TRUNCATE {Event._meta.db_table}, {EventDailyCount._meta.db_table}, "
+                f"{FeedReport._meta.db_table} CASCADE"
+            )
+        else:
+            cursor.execute(f"ANALYZE {Event._meta.db_table}")
     feed, _ = Feed.objects.get_or_create(
         name="Shadowserver (bench)", defaults={"parser": ParserKind.SHADOWSERVER}
     )
@@ -310,6 +336,12 @@ def main() -> None:
     parser.add_argument(
         "--calibrate", action="store_true", help="first measure the machine without Siaga"
     )
+    parser.add_argument(
+        "--second-report",
+        action="store_true",
+        help="with --store: then a report of other findings on top of the stored events, "
+        "their statistics current (a deployment's steady state rather than its first report)",
+    )
     args = parser.parse_args()
     setup_django(args.store)
     print(
@@ -336,12 +368,23 @@ def main() -> None:
     )
     if args.store:
         result, seconds = end_to_end(path, index)
-        print(
-            f"end to end (receive + store raw + process + store, PostgreSQL): {result.rows:,} rows "
-            f"in {seconds:.2f} s = {result.rows / seconds:,.0f} rows/s; {result.stored:,} events "
-            f"stored, {result.merged:,} duplicates merged, {result.quarantined:,} quarantined; "
-            f"peak RSS {peak_rss_mb():,.0f} MB"
+        print_end_to_end("end to end", result, seconds)
+    if args.store and args.second_report:
+        second = report_file(
+            args.rows, args.cidrs, args.kind, args.seed, networks, report_seed=args.seed + 1
         )
+        result, seconds = end_to_end(second, index, fresh=False)
+        print_end_to_end("a second report on top of the first, end to end", result, seconds)
+
+
+def print_end_to_end(label: str, result: Any, seconds: float) -> None:
+    print(
+        f"{label} (receive + store raw + process + store, PostgreSQL): {result.rows:,} rows "
+        f"in {seconds:.2f} s = {result.rows / seconds:,.0f} rows/s; {result.stored:,} events "
+        f"stored, {result.merged:,} duplicates merged, {result.quarantined:,} quarantined; "
+        f"peak RSS {peak_rss_mb():,.0f} MB",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":
