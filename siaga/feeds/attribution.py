@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import polars as pl
 
 from siaga.constituents.lookup import OwnershipIndex
-from siaga.feeds.columns import AddressColumn
+from siaga.feeds.columns import AddressColumn, address_column
 
 CONSTITUENT = "constituent"  # the owning organization's id (Siaga's, not an IntelMQ field)
 MATCHED_BY = "constituent_matched_by"  # "ip", "asn" or "domain"
@@ -30,8 +30,7 @@ def attribute(
     """``frame`` with the owning organization of each event's ``side`` and what matched it.
     ``addresses``: address columns by name, their numbers computed already (by ``enrich``)."""
     address = f"{side}.ip"
-    column = (addresses or {}).get(address) or AddressColumn(frame.get_column(address))
-    by_ip = _by_ip(column, index)
+    by_ip = _by_ip(address_column(frame, address, addresses), index)
     by_asn = _by_asn(frame.get_column(f"{side}.asn"), index)
     by_domain = _by_domain(frame, side, index)
     owner = pl.coalesce(pl.lit(by_ip), pl.lit(by_asn), pl.lit(by_domain))

@@ -75,18 +75,12 @@ def _canonical_network(value: str) -> str | None:
         return None
 
 
-def in_ranges(
-    numbers: pl.Series, starts: np.ndarray, ends: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """For 32-bit address numbers (nulls allowed) and sorted disjoint ranges: (index of the range
-    holding each address, whether one does) — one ``numpy.searchsorted`` for the whole column."""
-    values = numbers.fill_null(0).to_numpy().astype(np.uint32)
-    return _positions(values, numbers.is_not_null().to_numpy(), starts, ends)
-
-
 def _positions(
     values: np.ndarray, present: np.ndarray, starts: np.ndarray, ends: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
+    """For 32-bit address numbers (``present``: which are addresses) and sorted disjoint ranges:
+    (index of the range holding each address, whether one does) — one ``numpy.searchsorted``
+    for the whole column."""
     if not len(starts):
         return np.zeros(len(values), dtype=np.int64), np.zeros(len(values), dtype=bool)
     position = np.searchsorted(starts, values, side="right") - 1
@@ -125,6 +119,19 @@ class AddressColumn:
         )
 
     def in_ranges(self, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``in_ranges`` of the column's IPv4 addresses."""
+        """For sorted, disjoint ranges: (index of the range holding each IPv4 address, whether
+        one does)."""
         values, is_ipv4 = self._matchable
         return _positions(values, is_ipv4, starts, ends)
+
+
+def address_column(
+    frame: pl.DataFrame, name: str, made: dict[str, AddressColumn] | None = None
+) -> AddressColumn:
+    """The frame's address column ``name``, from ``made`` (the columns one frame's steps share:
+    enrichment, attribution, warninglists, intelligence) or made now and kept there."""
+    if made is None:
+        return AddressColumn(frame.get_column(name))
+    if name not in made:
+        made[name] = AddressColumn(frame.get_column(name))
+    return made[name]

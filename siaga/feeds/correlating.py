@@ -9,7 +9,7 @@ Indicators of four types take part: IP address, CIDR network, domain name and UR
 How the values are matched:
 
 - IPv4 addresses and networks become sorted, merged intervals (numpy arrays): a whole column of
-  addresses is one ``numpy.searchsorted`` (``columns.in_ranges``), as for warninglists;
+  addresses is one ``numpy.searchsorted`` (``columns.AddressColumn.in_ranges``), as for warninglists;
 - IPv6 (and any other spelling) goes through Python once per distinct value: exact addresses and
   networks (merged intervals, one ``bisect``);
 - host names (``source.fqdn``) match domain indicators *exactly*, lower-cased without a trailing
@@ -43,7 +43,7 @@ from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from siaga.core.observables import ObservableType, normalize, value_key
-from siaga.feeds.columns import in_ranges, ipv4_numbers
+from siaga.feeds.columns import AddressColumn, address_column
 
 FLAG = "intel_matched"
 INTEL_TYPES = (
@@ -147,27 +147,31 @@ class IntelIndex:
 # --- Flagging a frame ---------------------------------------------------------------------------------
 
 
-def flag_intel_matches(frame: pl.DataFrame, index: IntelIndex) -> pl.DataFrame:
+def flag_intel_matches(
+    frame: pl.DataFrame,
+    index: IntelIndex,
+    *,
+    addresses: dict[str, AddressColumn] | None = None,
+) -> pl.DataFrame:
     """``frame`` with the bool column ``intel_matched``: source.ip, destination.ip, source.fqdn or
-    source.url is the value of an active indicator (see the module's docstring)."""
+    source.url is the value of an active indicator (see the module's docstring). ``addresses``:
+    the frame's address columns made already (``columns.address_column``)."""
     flagged = _none(frame.height)
     if index.size:
         for column in ("source.ip", "destination.ip"):
-            flagged = flagged | _by_address(frame.get_column(column), index)
+            flagged = flagged | _by_address(address_column(frame, column, addresses), index)
         flagged = flagged | _by_domain(frame.get_column("source.fqdn"), index)
         flagged = flagged | _by_url(frame.get_column("source.url"), index)
     return frame.with_columns(flagged.alias(FLAG))
 
 
-def _by_address(addresses: pl.Series, index: IntelIndex) -> pl.Series:
-    numbers = ipv4_numbers(addresses)
-    _position, inside = in_ranges(numbers, index.ipv4_starts, index.ipv4_ends)
+def _by_address(addresses: AddressColumn, index: IntelIndex) -> pl.Series:
+    _position, inside = addresses.in_ranges(index.ipv4_starts, index.ipv4_ends)
     flagged = pl.Series(FLAG, inside, dtype=pl.Boolean)
-    others = addresses.filter(numbers.is_null() & addresses.is_not_null()).unique().to_list()
-    if not others:
+    if not addresses.others:
         return flagged
-    known = {text: index.holds_address(text) for text in others}
-    return flagged | _looked_up(addresses, known)
+    known = {text: index.holds_address(text) for text in addresses.others}
+    return flagged | _looked_up(addresses.texts, known)
 
 
 def _by_domain(hosts: pl.Series, index: IntelIndex) -> pl.Series:

@@ -25,7 +25,7 @@ import numpy as np
 import polars as pl
 from django.conf import settings
 
-from siaga.feeds.columns import AddressColumn
+from siaga.feeds.columns import AddressColumn, address_column
 
 # What each kind of database gives, as harmonized fields (for source.* and destination.*).
 ASN_FIELDS = {"asn": pl.Int64(), "as_name": pl.String()}
@@ -183,8 +183,9 @@ def enrich(
     ones missing are made here and added to it, so the caller can hand the same dictionary to
     ``attribute``."""
     addresses = {} if addresses is None else addresses
-    tables = [(TABLES.get(kind), key) for kind, key in GROUP_KEYS.items()]
-    tables = [(table, key) for table, key in tables if table is not None]
+    tables = [
+        (table, key) for kind, key in GROUP_KEYS.items() if (table := TABLES.get(kind)) is not None
+    ]
     if not tables:
         return frame
     fills: list[pl.Expr] = []
@@ -192,12 +193,10 @@ def enrich(
         address = f"{side}.ip"
         if address not in frame.columns:
             continue
-        texts = frame.get_column(address)
-        if texts.null_count() == frame.height:
+        if frame.get_column(address).null_count() == frame.height:
             continue
-        column = addresses.setdefault(address, AddressColumn(texts))
+        column = address_column(frame, address, addresses)
         for table, key in tables:
-            assert table is not None
             fills.extend(_fills(table.lookup(column), side, key))
     # Both sides and both databases in one step: the columns each fill are distinct.
     return frame.with_columns(fills) if fills else frame

@@ -113,9 +113,7 @@ def conform(frame: pl.DataFrame) -> pl.DataFrame:
     casts = [
         pl.col(name).cast(dtype)
         for name, dtype in _FIELD_TYPES
-        if name in schema
-        and schema[name] != dtype
-        and not (name == "extra" and isinstance(schema[name], pl.Struct))
+        if name in schema and not _fits(name, dtype, schema[name])
     ]
     if missing or casts:
         frame = frame.with_columns(*missing, *casts)
@@ -131,10 +129,12 @@ def _conforms(schema: pl.Schema) -> bool:
     names = list(schema)
     if names[: len(FIELDS)] != list(FIELDS):
         return False
-    return all(
-        schema[name] == dtype or (name == "extra" and isinstance(schema[name], pl.Struct))
-        for name, dtype in _FIELD_TYPES
-    )
+    return all(_fits(name, dtype, schema[name]) for name, dtype in _FIELD_TYPES)
+
+
+def _fits(name: str, expected: pl.DataType, actual: pl.DataType) -> bool:
+    """A column of its harmonized type; ``extra`` may also be a struct (``extra_to_json``)."""
+    return actual == expected or (name == "extra" and isinstance(actual, pl.Struct))
 
 
 def extra_to_json(frame: pl.DataFrame) -> pl.DataFrame:

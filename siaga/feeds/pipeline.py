@@ -107,11 +107,11 @@ def prepare(
     # Flags without their lists are plain literals, added with the rest in one step.
     constant_flags = []
     if warninglists is not None:
-        frame = flag_warninglisted(frame, warninglists)
+        frame = flag_warninglisted(frame, warninglists, addresses=addresses)
     else:
         constant_flags.append(pl.lit(False).alias(FLAG))
     if intel is not None:
-        frame = flag_intel_matches(frame, intel)
+        frame = flag_intel_matches(frame, intel, addresses=addresses)
     else:
         constant_flags.append(pl.lit(False).alias(INTEL_FLAG))
     return frame.with_columns(*constant_flags, _severity(raised), _dedupe_key(frame))

@@ -11,29 +11,37 @@ from __future__ import annotations
 
 import polars as pl
 
-from siaga.feeds.columns import in_ranges, ipv4_numbers
+from siaga.feeds.columns import AddressColumn, address_column
 from siaga.warninglists.matching import WarninglistIndex
 
 FLAG = "warninglisted"
 
 
-def flag_warninglisted(frame: pl.DataFrame, index: WarninglistIndex) -> pl.DataFrame:
-    flagged = _by_address(frame.get_column("source.ip"), index)
+def flag_warninglisted(
+    frame: pl.DataFrame,
+    index: WarninglistIndex,
+    *,
+    addresses: dict[str, AddressColumn] | None = None,
+) -> pl.DataFrame:
+    """``addresses``: the frame's address columns made already (``columns.address_column``)."""
+    flagged = _by_address(address_column(frame, "source.ip", addresses), index)
     for column, kind in (("source.fqdn", "domain"), ("source.url", "url")):
         flagged = flagged | _by_value(frame.get_column(column), kind, index)
     return frame.with_columns(flagged.alias(FLAG))
 
 
-def _by_address(addresses: pl.Series, index: WarninglistIndex) -> pl.Series:
+def _by_address(addresses: AddressColumn, index: WarninglistIndex) -> pl.Series:
+    texts = addresses.texts
     exact = index.exact_values("ip")
-    flagged = addresses.is_in(sorted(exact)).fill_null(False) if exact else _none(len(addresses))
+    flagged = texts.is_in(sorted(exact)).fill_null(False) if exact else _none(len(texts))
     starts, ends = index.ipv4_arrays()
     if len(starts):
-        _position, inside = in_ranges(ipv4_numbers(addresses), starts, ends)
+        _position, inside = addresses.in_ranges(starts, ends)
         flagged = flagged | pl.Series(inside)
     # IPv6 (and any other spelling): through the matcher, once per distinct value.
-    not_ipv4 = pl.select(pl.when(ipv4_numbers(addresses).is_null()).then(pl.lit(addresses)))
-    flagged = flagged | _by_value(not_ipv4.to_series(), "ip", index)
+    if addresses.others:
+        listed = {value: bool(index.check("ip", value)) for value in addresses.others}
+        flagged = flagged | _listed(texts, listed)
     return flagged
 
 
@@ -41,7 +49,10 @@ def _by_value(values: pl.Series, kind: str, index: WarninglistIndex) -> pl.Serie
     distinct = values.drop_nulls().unique().to_list()
     if not distinct:
         return _none(len(values))
-    listed = {value: bool(index.check(kind, value)) for value in distinct}
+    return _listed(values, {value: bool(index.check(kind, value)) for value in distinct})
+
+
+def _listed(values: pl.Series, listed: dict[str, bool]) -> pl.Series:
     return values.replace_strict(listed, default=False, return_dtype=pl.Boolean).fill_null(False)
 
 

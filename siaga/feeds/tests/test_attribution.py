@@ -49,3 +49,40 @@ def test_an_empty_registry_attributes_nothing():
     frame = harmonized.conform(pl.DataFrame({"source.ip": ["192.0.2.1"], "source.asn": [1]}))
     result = attribute(frame, OwnershipIndex([]))
     assert result.get_column(CONSTITUENT).to_list() == [None]
+
+
+def test_prepare_reads_each_address_column_once_for_every_step(monkeypatch):
+    """Enrichment, attribution, warninglists and intelligence share one ``AddressColumn`` per
+    address column: its numbers are computed once per chunk, not once per step."""
+    from siaga.feeds import columns, pipeline
+    from siaga.feeds.correlating import FLAG as INTEL_FLAG
+    from siaga.feeds.correlating import IntelIndex
+    from siaga.feeds.warninglisting import FLAG
+    from siaga.warninglists.matching import ListRecord, WarninglistIndex
+
+    computed: list[list[str | None]] = []
+    real = columns.ipv4_numbers
+
+    def counted(texts: pl.Series) -> pl.Series:
+        computed.append(texts.to_list())
+        return real(texts)
+
+    monkeypatch.setattr(columns, "ipv4_numbers", counted)
+    warninglists = WarninglistIndex(
+        [ListRecord("Resolvers", "cidr", ["ip-src"], ["192.0.2.128/26", "2001:db8:5::/48"])]
+    )
+    intel = IntelIndex([("cidr", "192.0.2.0/28"), ("ip", "2001:db8::7")])
+    addresses = ["192.0.2.1", "192.0.2.130", "2001:db8::7", "2001:db8:5::1", "198.51.100.1"]
+    frame = harmonized.conform(pl.DataFrame({"source.ip": addresses}))
+
+    prepared = pipeline.prepare(frame, INDEX, frozenset(), warninglists, intel)
+
+    # source.ip once for attribution, warninglists and intelligence; destination.ip (empty) once.
+    assert computed == [addresses, [None] * len(addresses)]
+    assert prepared.select(CONSTITUENT, FLAG, INTEL_FLAG).rows() == [
+        (1, False, True),
+        (2, True, False),
+        (5, False, True),
+        (5, True, False),
+        (None, False, False),
+    ]
