@@ -6,8 +6,10 @@ whatever the file's size; the other formats are small lists and are read whole.
 
 Each chunk's events, quarantined rows and ``ReportChunk`` row commit in one transaction, under the
 feed's row lock (``select_for_update``): chunks of one feed are stored one at a time, so the
-deduplication never misses a finding that another chunk is inserting. A chunk that is already
-recorded is skipped, so processing a report again after a crash neither loses nor doubles events.
+deduplication never misses a finding that another chunk is inserting. On PostgreSQL the next
+chunk's repeats are looked up on a second connection while this one is stored, and the feed is
+held for the whole report (``siaga.feeds.locks``). A chunk that is already recorded is skipped,
+so processing a report again after a crash neither loses nor doubles events.
 """
 
 from __future__ import annotations
@@ -32,10 +34,16 @@ from django.db import connection, reset_queries, transaction
 from django.utils import timezone
 
 from siaga.constituents.lookup import OwnershipIndex, current_index
-from siaga.events.actions import StagedEvents, stage_events, store_staged
+from siaga.events.actions import (
+    EarlyRepeats,
+    StagedEvents,
+    look_up_repeats,
+    stage_events,
+    store_staged,
+)
 from siaga.events.choices import Severity
 from siaga.events.rollups import add_rollup_rows, combined, packed, unpacked
-from siaga.feeds import harmonized
+from siaga.feeds import harmonized, locks
 from siaga.feeds.attribution import CONSTITUENT, attribute
 from siaga.feeds.choices import FeedReportStatus, ParserKind
 from siaga.feeds.columns import AddressColumn
@@ -250,7 +258,6 @@ def process_report(
     total = path.stat().st_size
     result = Progress()
     FeedReport.objects.filter(pk=report.pk).update(status=FeedReportStatus.PROCESSING, error="")
-    position = 0
     # The findings are staged for storing while the previous chunk is stored (no database).
     staging = functools.partial(
         stage_events, report_id=report.pk, copy=connection.vendor == "postgresql"
@@ -259,12 +266,31 @@ def process_report(
         prepared = prepared_chunks(
             _parsed_chunks(report, path, observed, done), context, staging=staging
         )
-        for first_row, ready, size in ahead(prepared):
+        with locks.held_for_report(report.feed_id):
+            _store_chunks(report, ahead(prepared), result, progress, total)
+    finally:
+        # The stored chunks' counts reach the statistics even when a later chunk failed.
+        add_chunk_rollups(report)
+    _finish(report, result)
+    return result
+
+
+def _store_chunks(
+    report: FeedReport,
+    prepared: Iterator[tuple[int, PreparedChunk | None, int]],
+    result: Progress,
+    progress: ProgressCallback | None,
+    total: int,
+) -> None:
+    position = 0
+    chunks = with_repeats_ahead(prepared)
+    try:
+        for first_row, ready, size, early in chunks:
             position += size
             if ready is None:
                 result.chunks_skipped += 1
             else:
-                _store_chunk(report, first_row, ready, result)
+                _store_chunk(report, first_row, ready, result, early)
                 # With DEBUG on (the embedded installation), Django keeps the text of each
                 # connection's last 9,000 queries, and a chunk's repeat lookup carries its
                 # findings' keys: ~100 MB more for a 10M-row report. A worker has no request
@@ -273,10 +299,78 @@ def process_report(
             if progress is not None:
                 progress(position, total)
     finally:
-        # The stored chunks' counts reach the statistics even when a later chunk failed.
-        add_chunk_rollups(report)
-    _finish(report, result)
-    return result
+        chunks.close()  # a failed chunk stops the lookups and the reading at once
+
+
+def lookups_ahead_apply() -> bool:
+    """Whether a chunk's repeats are looked up on a connection of its own while the chunk before
+    it is stored: on PostgreSQL, unless this connection is inside a transaction (a caller's, a
+    test's), whose writes another connection would not see."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+def with_repeats_ahead(
+    prepared: Iterator[tuple[int, PreparedChunk | None, int]],
+) -> Generator[tuple[int, PreparedChunk | None, int, EarlyRepeats | None], None, None]:
+    """Each prepared chunk with its repeats already looked up (``EarlyRepeats``), or None
+    (stored before; nothing staged; no second connection).
+
+    A chunk's lookup is started, on a thread with a connection of its own, when the chunk before
+    it is handed on to be stored: every chunk before that one is committed by then, so only
+    that one's findings (``recent``) may be missing from it. Per 1M rows on PostgreSQL the
+    lookups take a fifth of the backend's time, now beside the COPY instead of before it."""
+    try:
+        if lookups_ahead_apply():
+            yield from _looked_up_ahead(prepared)
+        else:
+            for first_row, ready, size in prepared:
+                yield first_row, ready, size, None
+    finally:
+        close = getattr(prepared, "close", None)
+        if close is not None:
+            close()
+
+
+def _looked_up_ahead(
+    prepared: Iterator[tuple[int, PreparedChunk | None, int]],
+) -> Iterator[tuple[int, PreparedChunk | None, int, EarlyRepeats | None]]:
+    with ThreadPoolExecutor(1, thread_name_prefix="feeds-lookup") as lookups:
+        try:
+            waiting: tuple[int, PreparedChunk | None, int, Future[dict[int, int]] | None] | None
+            waiting = None
+            recent = _keys_of(None)
+            for first_row, ready, size in prepared:
+                staged = ready.staged if ready is not None else None
+                lookup = lookups.submit(look_up_repeats, staged) if staged is not None else None
+                if waiting is not None:
+                    yield _with_early(waiting, recent)
+                    recent = _keys_of(waiting[1])
+                waiting = (first_row, ready, size, lookup)
+            if waiting is not None:
+                yield _with_early(waiting, recent)
+        finally:
+            lookups.submit(_close_connection).result()
+
+
+def _with_early(
+    waiting: tuple[int, PreparedChunk | None, int, Future[dict[int, int]] | None],
+    recent: pl.Series,
+) -> tuple[int, PreparedChunk | None, int, EarlyRepeats | None]:
+    first_row, ready, size, lookup = waiting
+    early = None if lookup is None else EarlyRepeats(lookup.result(), recent)
+    return first_row, ready, size, early
+
+
+def _keys_of(ready: PreparedChunk | None) -> pl.Series:
+    """The dedupe keys a chunk stores or counts (none when it was stored before)."""
+    if ready is None or ready.staged is None or ready.staged.events == 0:
+        return pl.Series("dedupe_key", [], dtype=pl.Int64)
+    return ready.staged.findings.get_column("dedupe_key")
+
+
+def _close_connection() -> None:
+    """Close the calling thread's own database connection (the lookup thread's)."""
+    connection.close()
 
 
 Context = tuple[OwnershipIndex, frozenset[int], WarninglistIndex | None, IntelIndex | None]
@@ -481,7 +575,11 @@ def report_type_of(report: FeedReport) -> shadowserver.ReportType:
 
 
 def _store_chunk(
-    report: FeedReport, first_row: int, ready: PreparedChunk, result: Progress
+    report: FeedReport,
+    first_row: int,
+    ready: PreparedChunk,
+    result: Progress,
+    early: EarlyRepeats | None = None,
 ) -> None:
     staged = ready.staged
     if staged is None:
@@ -490,7 +588,7 @@ def _store_chunk(
     with transaction.atomic():
         _relax_commit()
         Feed.objects.select_for_update().only("pk").get(pk=report.feed_id)
-        stored = store_staged(staged, defer_rollup=True)
+        stored = store_staged(staged, defer_rollup=True, early=early)
         QuarantinedRow.objects.bulk_create(
             [
                 QuarantinedRow(report=report, row=row.row, reason=row.reason[:500], raw=row.raw)

@@ -11,7 +11,8 @@ learned a new spelling, or an analyst corrected the text — the row is tried ag
 
 The events keep the row's number in the report; they are stored in one transaction with the
 quarantine row's removal and the report's counts, under the feed's lock (as chunks are), so the
-row is never both quarantined and stored. A row that still cannot be read stays, with the new
+row is never both quarantined and stored; while a report of the feed is being processed the
+feed is held for it (``siaga.feeds.locks``) and a retry is refused with a reason. A row that still cannot be read stays, with the new
 reason. Every try is in the audit trail (who, which rows, corrected or not).
 """
 
@@ -31,7 +32,7 @@ from siaga.accounts.roles import principal_for
 from siaga.audit.actions import do_record_event
 from siaga.audit.choices import AuditAction
 from siaga.events.actions import store_events
-from siaga.feeds import harmonized
+from siaga.feeds import harmonized, locks
 from siaga.feeds.actions import stored_path
 from siaga.feeds.choices import FeedReportStatus, ParserKind
 from siaga.feeds.models import Feed, FeedReport, QuarantinedRow, ReportChunk
@@ -99,6 +100,10 @@ def do_retry_quarantined(
     context = current_context()
     outcome = RetryOutcome()
     with transaction.atomic():
+        if not locks.try_hold_for_transaction(report.feed_id):
+            raise ValidationError(
+                _("A report of this feed is being processed; try again when it is done.")
+            )
         Feed.objects.select_for_update().only("pk").get(pk=report.feed_id)
         quarantined = list(report.quarantine.select_for_update().filter(row__in=rows))
         for entry in quarantined:
