@@ -266,7 +266,8 @@ def process_report(
         prepared = prepared_chunks(
             _parsed_chunks(report, path, observed, done), context, staging=staging
         )
-        with locks.held_for_report(report.feed_id):
+        waiting = None if progress is None else functools.partial(progress, 0, total)
+        with locks.held_for_report(report.feed_id, waiting=waiting):
             _store_chunks(report, ahead(prepared), result, progress, total)
     finally:
         # The stored chunks' counts reach the statistics even when a later chunk failed.

@@ -203,3 +203,40 @@ def _other_session_may_write(feed_id: int) -> bool:
     thread.start()
     thread.join()
     return answer[0]
+
+
+def test_a_report_waits_for_its_feed_and_tells_its_job_it_is_alive(feed, monkeypatch):
+    """Another report of the feed holds it: this one waits, reporting progress (its job's
+    heartbeat) meanwhile, and is processed once the feed is free."""
+    monkeypatch.setattr(locks, "WAIT_SECONDS", 0.05)
+    report = receive(feed, rows(20, 20))
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with locks.held_for_report(feed.pk):
+                holding.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    calls: list[tuple[int, int]] = []
+
+    def progress(done: int, total: int) -> None:
+        calls.append((done, total))
+        if len(calls) == 3:
+            assert Event.objects.count() == 0  # still waiting: nothing stored
+            release.set()
+
+    try:
+        assert holding.wait(30)
+        result = pipeline.process_report(report, actions.stored_path(report), progress=progress)
+    finally:
+        release.set()
+        holder.join()
+    size = actions.stored_path(report).stat().st_size
+    assert calls[:3] == [(0, size)] * 3
+    assert result.stored == 20 == Event.objects.count()
+    assert calls[-1][0] > 0  # then the chunks' progress
