@@ -87,8 +87,13 @@ def report_file(
     report_seed: int | None = None,
 ) -> Path:
     """The generated report (made once, then reused); ``report_seed``: a report of other findings
-    for the same constituents (default: ``seed``)."""
-    from benchmarks.feeds import generate
+    for the same constituents (default: ``seed``).
+
+    Generated in a process of its own: the generator peaks at ~0.7 GB (``generate.CHUNK_ROWS``),
+    and the peak RSS this process prints (``ru_maxrss``, the process's high-water mark) would
+    carry that into every figure after it. The 710 to 804 MB peaks that earlier sessions could not
+    explain were runs that generated their input first."""
+    import multiprocessing
 
     WORK.mkdir(exist_ok=True)
     report_seed = seed if report_seed is None else report_seed
@@ -96,9 +101,20 @@ def report_file(
     path = WORK / f"2026-11-29-{kind}-bench-{rows}-{cidrs}-{seed}{suffix}.csv"
     if not path.exists():
         started = time.perf_counter()
-        generate.write_shadowserver_report(path, rows, report_seed, networks, kind)
+        with multiprocessing.get_context("spawn").Pool(1) as pool:
+            pool.apply(_generate, (path, rows, report_seed, networks, kind))
         print(f"generated {path.name} in {time.perf_counter() - started:.1f} s", flush=True)
     return path
+
+
+def _generate(path: Path, rows: int, seed: int, networks: list[tuple[int, str]], kind: str) -> None:
+    """Write the report under a temporary name first: an interrupted run leaves no short file
+    that the next run would take for the whole report."""
+    from benchmarks.feeds import generate
+
+    partial = path.with_name(path.name + ".partial")
+    generate.write_shadowserver_report(partial, rows, seed, networks, kind)
+    partial.replace(path)
 
 
 def ownership_index(networks: list[tuple[int, str]]) -> Any:

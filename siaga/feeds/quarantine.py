@@ -11,9 +11,10 @@ learned a new spelling, or an analyst corrected the text — the row is tried ag
 
 The events keep the row's number in the report; they are stored in one transaction with the
 quarantine row's removal and the report's counts, under the feed's lock (as chunks are), so the
-row is never both quarantined and stored; while a report of the feed is being processed the
-feed is held for it (``siaga.feeds.locks``) and a retry is refused with a reason. A row that still cannot be read stays, with the new
-reason. Every try is in the audit trail (who, which rows, corrected or not).
+row is never both quarantined and stored; while a report of the feed is being processed the feed
+is held for it (``siaga.feeds.locks``) and a retry is refused with a reason. A row that still
+cannot be read stays, with the new reason. Every try is in the audit trail (who, which rows,
+corrected or not).
 """
 
 from __future__ import annotations
