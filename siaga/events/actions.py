@@ -15,22 +15,24 @@
 Every index of the events table is paid for by every COPY (each B-tree costs about as much as
 writing the row itself), so the table has only those its questions need: see ``models.Event``.
 
-The caller holds the feed's lock (``siaga.feeds.locks``), so two chunks of one feed never
-insert the same new finding twice. The pipeline may look up a chunk's repeats before its
-transaction, on a connection of its own (``look_up_repeats``, ``EarlyRepeats``).
+The caller holds the feed's lock (``siaga.feeds.locks``), so nothing else stores the feed's
+events meanwhile. On PostgreSQL the pipeline stores two chunks of a report at once, on two
+connections; a chunk then holds back the findings that the chunk before it may touch
+(``HeldBack``) until that one has committed, so the two never insert the same finding twice.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import polars as pl
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 
 from siaga.events.models import Event
 from siaga.events.rollups import add_rollup_rows, rollup_rows
@@ -123,28 +125,17 @@ def stage_events(
 
 
 @dataclass(frozen=True)
-class EarlyRepeats:
-    """A staged chunk's repeats looked up before its transaction, on a connection of its own
-    (``look_up_repeats``), while the chunk before it was being stored: the pipeline's two
-    PostgreSQL backends then work at once (the lookups took a fifth of the storing time).
+class HeldBack:
+    """What a chunk waits for when the chunk before it is stored at the same time, on another
+    connection (``siaga.feeds.pipeline``): the findings whose keys that chunk holds (``keys``)
+    may repeat an event it is storing or counting, so they are looked up and stored only once
+    ``wait()`` has returned (that chunk committed; it raises if that chunk failed). The other
+    findings cannot: every event that chunk touches has one of its keys, so they are looked up
+    and copied at once, beside it. (Read committed, PostgreSQL's and Django's default: each
+    statement sees what has been committed before it started.)"""
 
-    The lookup may have missed what that chunk stored, or the counts it raised, so the findings
-    whose keys it held (``recent``) are looked up again inside the transaction, once it has
-    committed. Nothing else of the feed can have changed meanwhile: the pipeline holds the feed
-    for the whole report (``siaga.feeds.locks``)."""
-
-    matches: dict[int, int]  # dedupe key → stored event, as ``_stored_matches``
-    recent: pl.Series  # the dedupe keys of the chunk stored while the lookup ran
-
-
-def look_up_repeats(staged: StagedEvents) -> dict[int, int]:
-    """The stored events that a staged chunk's findings repeat (dedupe key → id), in a
-    transaction of its own (``SET LOCAL`` needs one): for a connection other than the one that
-    stores the chunk."""
-    if staged.events == 0:
-        return {}
-    with transaction.atomic():
-        return _stored_matches(staged.findings)
+    keys: pl.Series
+    wait: Callable[[], None]
 
 
 def store_events(
@@ -157,31 +148,52 @@ def store_events(
 
 
 def store_staged(
-    staged: StagedEvents, *, defer_rollup: bool = False, early: EarlyRepeats | None = None
+    staged: StagedEvents, *, defer_rollup: bool = False, held_back: HeldBack | None = None
 ) -> StoreResult:
-    """``store_events`` for a frame staged beforehand (``stage_events``); with ``early``, its
-    repeats were looked up beforehand too, but for the keys of ``early.recent``."""
+    """``store_events`` for a frame staged beforehand (``stage_events``); with ``held_back``, the
+    findings that the chunk before may touch are stored after it has committed."""
     if staged.events == 0:
         return StoreResult()
     findings = staged.findings
-    matches = _stored_matches(findings) if early is None else _completed(findings, early)
+    keys = findings.get_column("dedupe_key")
+    later = keys.is_in(held_back.keys.implode()) if held_back is not None else None
+    matches: dict[int, int] = {}
+    is_new = pl.repeat(False, findings.height, dtype=pl.Boolean, eager=True)
+    for part, after_wait in _parts(later, findings.height):
+        if after_wait:
+            assert held_back is not None
+            held_back.wait()
+        if not part.any():
+            continue
+        found = _stored_matches(findings.filter(part))
+        repeats = keys.is_in(list(found))
+        if found:
+            _raise_counts(findings.filter(part & repeats), found)
+        new = part & ~repeats
+        if connection.vendor == "postgresql":
+            _copy(staged, new)
+        else:
+            _bulk_create(staged.rows_of(new))
+        matches |= found
+        is_new |= new
     rollup = rollup_rows(findings, merged=matches.keys())
     if not defer_rollup:
         add_rollup_rows(rollup)
-    is_new = ~findings.get_column("dedupe_key").is_in(list(matches))
-    if matches:
-        _raise_counts(findings.filter(~is_new), matches)
     stored = int(is_new.sum())
-    if connection.vendor == "postgresql":
-        _copy(staged, is_new)
-    else:
-        _bulk_create(staged.rows_of(is_new))
     # Every event of the frame is either a new row or counted on one (in the frame or stored).
     return StoreResult(
         stored=stored,
         merged=staged.events - stored,
         rollup=rollup if defer_rollup else None,
     )
+
+
+def _parts(later: pl.Series | None, height: int) -> list[tuple[pl.Series, bool]]:
+    """The findings stored at once and, when some are held back (``later``), those stored after
+    the wait."""
+    if later is None:
+        return [(pl.repeat(True, height, dtype=pl.Boolean, eager=True), False)]
+    return [(~later, False), (later, True)]
 
 
 def _collapse(frame: pl.DataFrame) -> pl.DataFrame:
@@ -197,17 +209,6 @@ def _collapse(frame: pl.DataFrame) -> pl.DataFrame:
             pl.col("_seen").max().alias("last_seen"),
         )
     )
-
-
-def _completed(findings: pl.DataFrame, early: EarlyRepeats) -> dict[int, int]:
-    """The early lookup's matches, with the findings that the chunk stored meanwhile may repeat
-    looked up again now (a few: repeats of the chunk before, or of an event it counted)."""
-    again = findings.filter(pl.col("dedupe_key").is_in(early.recent.implode()))
-    if again.height == 0:
-        return early.matches
-    looked_again = set(again.get_column("dedupe_key").to_list())
-    kept = {key: event for key, event in early.matches.items() if key not in looked_again}
-    return kept | _stored_matches(again)
 
 
 def _stored_matches(findings: pl.DataFrame) -> dict[int, int]:

@@ -1,16 +1,16 @@
 """Who may store a feed's events, and when: one writer per feed at a time.
 
 Deduplication compares a finding with the feed's stored events, so two writers of one feed must
-not interleave between a lookup and the insert it decides. Every transaction that stores events
-takes the feed's row lock (``select_for_update``), so chunks of one feed are stored one at a
-time. On PostgreSQL the pipeline also looks up the next chunk's repeats on a second connection
-while the current chunk is stored (``siaga.events.actions.EarlyRepeats``): that lookup runs
-before the next chunk's row lock, so the pipeline holds the feed for the whole report with a
-session advisory lock (``held_for_report``) and the other writer — an analyst retrying
-quarantined rows — takes the same lock for its transaction first (``try_hold_for_transaction``),
-and is told to wait when a report is being processed. A second report of the feed waits its
-turn, reporting progress meanwhile so that its job stays alive. The advisory lock is always
-taken before the row lock, so the two never wait on each other in a cycle.
+not interleave between a lookup and the insert it decides. On PostgreSQL the pipeline stores two
+chunks of a report at once, on two connections, which coordinate between themselves
+(``siaga.events.actions.HeldBack``); it holds the feed for the whole report with a session
+advisory lock (``held_for_report``), and the other writer — an analyst retrying quarantined rows
+— takes the same lock for its transaction first (``try_hold_for_transaction``), and is told to
+wait when a report is being processed. A second report of the feed waits its turn, reporting
+progress meanwhile so that its job stays alive. Elsewhere (SQLite: one process writes at a
+time) every transaction that stores events takes the feed's row lock (``select_for_update``).
+The advisory lock is always taken before the row lock, so the two never wait on each other in a
+cycle.
 """
 
 from __future__ import annotations

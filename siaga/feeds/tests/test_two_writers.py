@@ -1,13 +1,13 @@
-"""On PostgreSQL a chunk's repeats are looked up on a second connection while the chunk before it
-is stored (``pipeline.with_repeats_ahead``), and the feed is held for the whole report
-(``siaga.feeds.locks``). These tests use committed data (another connection sees nothing of a
-test's open transaction), so they run only on PostgreSQL."""
+"""On PostgreSQL two chunks of a report are stored at once, each on a connection of its own
+(``pipeline._stored_beside``); a chunk holds back the findings that the chunk before it may touch
+until that one has committed (``events.actions.HeldBack``), and the feed is held for the whole
+report (``siaga.feeds.locks``). These tests use committed data (another connection sees nothing
+of a test's open transaction), so they run only on PostgreSQL."""
 
 from __future__ import annotations
 
 import json
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
 import pytest
@@ -17,9 +17,10 @@ from django.db.models import Sum
 
 from siaga.events import actions as storing
 from siaga.events.models import Event
-from siaga.feeds import actions, locks, pipeline
+from siaga.feeds import actions, harmonized, locks, pipeline
 from siaga.feeds.choices import ParserKind, ReportSource
-from siaga.feeds.models import Feed, FeedReport, QuarantinedRow
+from siaga.feeds.models import Feed, FeedReport, QuarantinedRow, ReportChunk
+from siaga.feeds.parsers import shadowserver
 from siaga.feeds.quarantine import check_retry_quarantined
 
 pytestmark = [
@@ -80,61 +81,142 @@ def rows(count: int, addresses: int, hour: int = 1) -> bytes:
     )
 
 
-class LookedUpAtOnce:
-    """The lookups' executor, made deterministic: each lookup is done, in a thread of its own,
-    before ``submit`` returns — before the chunk before it is stored, the case a lookup ahead
-    must survive (left to the scheduler, it may as well run after that chunk committed)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.pool = ThreadPoolExecutor(1, thread_name_prefix="feeds-lookup")
-
-    def submit(self, work: Any, *args: Any) -> Future[Any]:
-        future = self.pool.submit(work, *args)
-        wait([future])
-        return future
-
-    def __enter__(self) -> LookedUpAtOnce:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.pool.shutdown()
-
-
-def test_repeats_of_the_chunk_stored_meanwhile_are_found_again(feed, monkeypatch):
-    monkeypatch.setattr(pipeline, "ThreadPoolExecutor", LookedUpAtOnce)
-    threads: list[str] = []
+def test_two_chunks_are_stored_at_once_on_connections_of_their_own(feed, monkeypatch):
+    """The first chunk waits, inside its transaction, until the second has started: stored one
+    after the other, it would wait in vain. Repeats across the two are counted once each."""
+    real_store = pipeline._store_chunk
+    second_started = threading.Event()
+    first_saw_second: list[bool] = []
+    threads: set[str] = set()
     backends: set[int] = set()
-    real_lookup = pipeline.look_up_repeats
 
-    def lookup(staged: storing.StagedEvents) -> dict[int, int]:
-        threads.append(threading.current_thread().name)
+    def store(report: FeedReport, first_row: int, *args: Any) -> Any:
+        threads.add(threading.current_thread().name)
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
             backends.add(cursor.fetchone()[0])
-        return real_lookup(staged)
+        if first_row == 1:
+            first_saw_second.append(second_started.wait(30))
+        else:
+            second_started.set()
+        return real_store(report, first_row, *args)
 
-    monkeypatch.setattr(pipeline, "look_up_repeats", lookup)
+    monkeypatch.setattr(pipeline, "_store_chunk", store)
     report = receive(feed, rows(600, 100))
     result = pipeline.process_report(report, actions.stored_path(report))
 
+    assert first_saw_second == [True]
     # 100 findings, six times each, each repeat in the chunk of its last sighting or the next.
     assert Event.objects.count() == 100 == result.stored
+    assert result.merged == 500 and result.rows == 600
     assert Event.objects.aggregate(Sum("count"))["count__sum"] == 600
     assert set(Event.objects.values_list("count", flat=True)) == {6}
-    # Every chunk was looked up ahead, on the lookup thread's own connection, now closed.
-    assert len(threads) >= 5 and all(name.startswith("feeds-lookup") for name in threads)
+    assert threads == {"feeds-store-0_0", "feeds-store-1_0"}
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
-        main = cursor.fetchone()[0]
-        assert main not in backends
+        assert cursor.fetchone()[0] not in backends
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", [list(backends)]
         )
-        assert cursor.fetchone()[0] == 0
+        assert cursor.fetchone()[0] == 0  # the writers' connections are closed
 
 
-def test_a_second_report_counts_on_the_first_reports_events(feed, monkeypatch):
-    monkeypatch.setattr(pipeline, "ThreadPoolExecutor", LookedUpAtOnce)
+def test_findings_that_the_chunk_beside_may_touch_wait_for_its_commit(feed):
+    """The chunk before holds its transaction open: the findings of the next chunk that repeat
+    it are looked up only after it has committed (and counted on its events); the others are
+    copied before the wait."""
+    report = receive(feed, rows(1, 1))  # its events are staged below instead
+    first = staged_chunk(report, [f"192.0.2.{i}" for i in range(10)])
+    second = staged_chunk(report, [f"192.0.2.{i}" for i in range(5, 15)])
+    stored_first, commit_first = threading.Event(), threading.Event()
+    failure: list[BaseException] = []
+
+    def store_first() -> None:
+        try:
+            with transaction.atomic():
+                storing.store_staged(first)
+                stored_first.set()
+                commit_first.wait(30)
+        except BaseException as exc:
+            failure.append(exc)
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=store_first)
+    writer.start()
+    assert stored_first.wait(30)
+    seen_at_wait: list[int] = []
+
+    def wait_for_first() -> None:
+        seen_at_wait.append(Event.objects.count())  # in this transaction: its own copies
+        commit_first.set()
+        writer.join()
+
+    try:
+        with transaction.atomic():
+            held = storing.HeldBack(first.findings.get_column("dedupe_key"), wait_for_first)
+            result = storing.store_staged(second, held_back=held)
+    finally:
+        commit_first.set()
+        writer.join()
+    assert not failure
+    assert seen_at_wait == [5]  # 192.0.2.10-14, new, were copied before the wait
+    assert result.stored == 5 and result.merged == 5
+    assert Event.objects.count() == 15
+    counts = dict(Event.objects.values_list("source_ip", "count"))
+    assert counts == {f"192.0.2.{i}": 2 if 5 <= i < 10 else 1 for i in range(15)}
+
+
+def staged_chunk(report: FeedReport, addresses: list[str]) -> storing.StagedEvents:
+    body = "".join(f'"2026-11-29 01:00:00",{address},21\n' for address in addresses).encode()
+    parser = shadowserver.ChunkParser(
+        shadowserver.detect_report("2026-11-29-scan_example-id.csv"),
+        HEADER.decode(),
+        keep_extra=False,
+    )
+    parsed = parser.parse(body, first_row=1)
+    frame = pipeline.prepare(harmonized.conform(parsed.events), *pipeline.current_context())
+    return storing.stage_events(frame, report_id=report.pk)
+
+
+def test_a_chunk_beside_a_failed_one_is_not_committed_and_a_rerun_completes(feed, monkeypatch):
+    """The third chunk fails while the fourth is being stored beside it: the fourth waits for
+    it, so it fails too and its events are rolled back; the stored chunks stay the report's
+    first ones, and a second run stores the rest."""
+    real_store = pipeline._store_chunk
+    starts: list[int] = []
+    fourth_started = threading.Event()
+
+    def store(report: FeedReport, first_row: int, *args: Any) -> Any:
+        starts.append(first_row)
+        if len(starts) == 4:
+            fourth_started.set()
+        if len(starts) == 3:
+            assert fourth_started.wait(30)
+            raise RuntimeError("worker killed")
+        return real_store(report, first_row, *args)
+
+    monkeypatch.setattr(pipeline, "_store_chunk", store)
+    report = receive(feed, rows(600, 100))
+    path = actions.stored_path(report)
+    with pytest.raises(RuntimeError, match="worker killed"):
+        pipeline.process_report(report, path)
+    stored_chunks = sorted(
+        ReportChunk.objects.filter(report=report).values_list("first_row", flat=True)
+    )
+    assert stored_chunks == sorted(starts)[:2]
+    assert not Event.objects.filter(report_row__gte=sorted(starts)[2]).exists()
+
+    monkeypatch.setattr(pipeline, "_store_chunk", real_store)
+    result = pipeline.process_report(report, path)
+    assert result.chunks_skipped == 2
+    assert Event.objects.count() == 100
+    assert set(Event.objects.values_list("count", flat=True)) == {6}
+    report.refresh_from_db()
+    assert report.rows_read == 600 and report.events_stored == 100 and report.duplicates == 500
+
+
+def test_a_second_report_counts_on_the_first_reports_events(feed):
     first = receive(feed, rows(300, 150, hour=1))
     pipeline.process_report(first, actions.stored_path(first))
     second = receive(feed, rows(300, 150, hour=3), day="2026-11-30")
@@ -146,15 +228,15 @@ def test_a_second_report_counts_on_the_first_reports_events(feed, monkeypatch):
 
 def test_the_feed_is_held_for_the_whole_report(feed, monkeypatch):
     """Another writer of the feed — an analyst retrying quarantined rows — is refused while a
-    report is processed (its lookups ahead would not see what that writer stored), and may go
-    on once it is done."""
+    report is processed (the report's chunks do not take the feed's row lock), and may go on once
+    it is done."""
     report = receive(feed, rows(300, 300) + b"not a row\n")
     seen_by_other: list[bool] = []
     real_store = pipeline._store_chunk
 
-    def store_and_ask(*args: Any, **kwargs: Any) -> None:
+    def store_and_ask(*args: Any, **kwargs: Any) -> Any:
         seen_by_other.append(_other_session_may_write(feed.pk))
-        real_store(*args, **kwargs)
+        return real_store(*args, **kwargs)
 
     monkeypatch.setattr(pipeline, "_store_chunk", store_and_ask)
     pipeline.process_report(report, actions.stored_path(report))
