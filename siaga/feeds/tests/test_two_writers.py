@@ -184,28 +184,28 @@ def test_a_chunk_beside_a_failed_one_is_not_committed_and_a_rerun_completes(feed
     it, so it fails too and its events are rolled back; the stored chunks stay the report's
     first ones, and a second run stores the rest."""
     real_store = pipeline._store_chunk
-    starts: list[int] = []
+    report = receive(feed, rows(600, 100))
+    path = actions.stored_path(report)
+    firsts = [chunk.first_row for chunk in pipeline.chunks(path)]
+    assert len(firsts) >= 5
     fourth_started = threading.Event()
 
     def store(report: FeedReport, first_row: int, *args: Any) -> Any:
-        starts.append(first_row)
-        if len(starts) == 4:
+        if first_row == firsts[3]:
             fourth_started.set()
-        if len(starts) == 3:
+        if first_row == firsts[2]:
             assert fourth_started.wait(30)
             raise RuntimeError("worker killed")
         return real_store(report, first_row, *args)
 
     monkeypatch.setattr(pipeline, "_store_chunk", store)
-    report = receive(feed, rows(600, 100))
-    path = actions.stored_path(report)
     with pytest.raises(RuntimeError, match="worker killed"):
         pipeline.process_report(report, path)
     stored_chunks = sorted(
         ReportChunk.objects.filter(report=report).values_list("first_row", flat=True)
     )
-    assert stored_chunks == sorted(starts)[:2]
-    assert not Event.objects.filter(report_row__gte=sorted(starts)[2]).exists()
+    assert stored_chunks == firsts[:2]
+    assert not Event.objects.filter(report_row__gte=firsts[2]).exists()
 
     monkeypatch.setattr(pipeline, "_store_chunk", real_store)
     result = pipeline.process_report(report, path)
