@@ -150,7 +150,7 @@ def without_storage(path: Path, index: Any) -> tuple[int, int, float, float]:
 
 class StageClock:
     """Seconds spent in named functions, by wrapping them where the pipeline looks them up (from
-    any thread: the repeat lookups ahead run in one of their own)."""
+    any thread: on PostgreSQL the chunks are stored by two writer threads)."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}

@@ -511,7 +511,7 @@ def ahead(
     """The items of ``items``, produced in a thread up to ``depth`` ahead of the consumer.
 
     The pipeline reads and prepares the next chunk (polars and numpy: they release the GIL) while
-    this thread stores the current one (the database works in its own process): on two cores the
+    the current ones are stored (the database works in its own processes): on two cores the
     two halves overlap. The producer touches no database connection — everything it needs was
     loaded before — and an error on either side stops both: the producer's is raised here."""
     slots: queue.Queue[Any] = queue.Queue(maxsize=depth)
