@@ -6,8 +6,10 @@ of a test's open transaction), so they run only on PostgreSQL."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -248,25 +250,11 @@ def test_a_retry_is_refused_while_a_report_of_the_feed_is_processed(feed, person
     report = receive(feed, rows(10, 10) + b"not a row\n")
     pipeline.process_report(report, actions.stored_path(report))
     row = QuarantinedRow.objects.get(report=report).row
-    holding, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        try:
-            with locks.held_for_report(feed.pk):
-                holding.set()
-                release.wait(30)
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    try:
-        assert holding.wait(30)
-        with pytest.raises(ValidationError, match="being processed"):
-            check_retry_quarantined(personas.cert_analyst, report, [row])
-    finally:
-        release.set()
-        holder.join()
+    with (
+        held_by_another_session(feed.pk),
+        pytest.raises(ValidationError, match="being processed"),
+    ):
+        check_retry_quarantined(personas.cert_analyst, report, [row])
     outcome = check_retry_quarantined(personas.cert_analyst, report, [row])
     assert outcome.still_quarantined  # "not a row" is still not a row, but it was tried
 
@@ -292,11 +280,31 @@ def test_a_report_waits_for_its_feed_and_tells_its_job_it_is_alive(feed, monkeyp
     heartbeat) meanwhile, and is processed once the feed is free."""
     monkeypatch.setattr(locks, "WAIT_SECONDS", 0.05)
     report = receive(feed, rows(20, 20))
+    calls: list[tuple[int, int]] = []
+    with held_by_another_session(feed.pk) as release:
+
+        def progress(done: int, total: int) -> None:
+            calls.append((done, total))
+            if len(calls) == 3:
+                assert Event.objects.count() == 0  # still waiting: nothing stored
+                release.set()
+
+        result = pipeline.process_report(report, actions.stored_path(report), progress=progress)
+    size = actions.stored_path(report).stat().st_size
+    assert calls[:3] == [(0, size)] * 3
+    assert result.stored == 20 == Event.objects.count()
+    assert calls[-1][0] > 0  # then the chunks' progress
+
+
+@contextlib.contextmanager
+def held_by_another_session(feed_id: int) -> Iterator[threading.Event]:
+    """The feed held for a report by another session (a thread with its own connection) until
+    the block ends or the event it gives is set."""
     holding, release = threading.Event(), threading.Event()
 
     def hold() -> None:
         try:
-            with locks.held_for_report(feed.pk):
+            with locks.held_for_report(feed_id):
                 holding.set()
                 release.wait(30)
         finally:
@@ -304,21 +312,9 @@ def test_a_report_waits_for_its_feed_and_tells_its_job_it_is_alive(feed, monkeyp
 
     holder = threading.Thread(target=hold)
     holder.start()
-    calls: list[tuple[int, int]] = []
-
-    def progress(done: int, total: int) -> None:
-        calls.append((done, total))
-        if len(calls) == 3:
-            assert Event.objects.count() == 0  # still waiting: nothing stored
-            release.set()
-
     try:
         assert holding.wait(30)
-        result = pipeline.process_report(report, actions.stored_path(report), progress=progress)
+        yield release
     finally:
         release.set()
         holder.join()
-    size = actions.stored_path(report).stat().st_size
-    assert calls[:3] == [(0, size)] * 3
-    assert result.stored == 20 == Event.objects.count()
-    assert calls[-1][0] > 0  # then the chunks' progress
