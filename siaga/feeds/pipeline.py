@@ -5,8 +5,8 @@ Shadowserver report is read in chunks of ``SIAGA_FEED_CHUNK_KB`` cut at line end
 whatever the file's size; the other formats are small lists and are read whole.
 
 Each chunk's events, quarantined rows and ``ReportChunk`` row commit in one transaction. The
-feed is held for the whole report (``siaga.feeds.locks``), so nothing else stores its events
-meanwhile. On PostgreSQL two chunks are stored at once, each on a connection of its own
+report's feed names are held for the whole report (``siaga.feeds.locks``), so nothing else stores
+events its findings could repeat meanwhile. On PostgreSQL two chunks are stored at once, each on a connection of its own
 (``two_writers_apply``): a chunk holds back the findings whose keys the chunk before it holds
 until that one has committed (``siaga.events.actions.HeldBack``), and commits after it, so the
 deduplication never misses a finding and the stored chunks are always the report's first ones.
@@ -265,11 +265,10 @@ def process_report(
         stage_events, report_id=report.pk, copy=connection.vendor == "postgresql"
     )
     try:
-        prepared = prepared_chunks(
-            _parsed_chunks(report, path, observed, done), context, staging=staging
-        )
+        parsed, feed_names = _parsed_chunks(report, path, observed, done)
+        prepared = prepared_chunks(parsed, context, staging=staging)
         waiting = None if progress is None else functools.partial(progress, 0, total)
-        with locks.held_for_report(report.feed_id, waiting=waiting):
+        with locks.held_for_report(feed_names, waiting=waiting):
             _store_chunks(report, ahead(prepared), result, progress, total)
     finally:
         # The stored chunks' counts reach the statistics even when a later chunk failed.
@@ -559,17 +558,24 @@ def ahead(
 
 def _parsed_chunks(
     report: FeedReport, path: Path, observed: datetime, done: set[int]
-) -> ParsedChunks:
+) -> tuple[ParsedChunks, frozenset[str]]:
     """Chunks parsed one by one (a generator that ``ahead`` runs in its own thread: what needs
-    the database is looked up here, before the first chunk is asked for)."""
+    the database is looked up here, before the first chunk is asked for), and the feed names of
+    their events: what the report holds while it stores them (``siaga.feeds.locks``)."""
     parser_kind = report.feed.parser
     if parser_kind == ParserKind.SHADOWSERVER:
         report_type = report_type_of(report)
         parser = shadowserver.ChunkParser(
             report_type, header_of(path), observation_time=observed, keep_extra=False
         )
-        return shadowserver_chunks(parser, path, done)
+        # Every event of the report is named after its type (a constant of the selection).
+        return shadowserver_chunks(parser, path, done), frozenset({report_type.feed_name})
     return _whole_file(parser_kind, parser_mapping(report.feed), path, observed, done)
+
+
+def feed_names_of(events: pl.DataFrame) -> frozenset[str]:
+    """The feed names of parsed events, as their deduplication keys hold them (none: "")."""
+    return frozenset(events.get_column("feed.name").fill_null("").unique().to_list())
 
 
 def parser_mapping(feed: Feed) -> dict[str, Any]:
@@ -600,13 +606,14 @@ def shadowserver_chunks(
 
 def _whole_file(
     parser_kind: str, mapping: dict[str, Any], path: Path, observed: datetime, done: set[int]
-) -> ParsedChunks:
+) -> tuple[ParsedChunks, frozenset[str]]:
+    """The report parsed at once, here (a list small enough to read whole): its events' feed
+    names come from the mapping or the rows, and are known only once it is parsed."""
     if 1 in done:
-        yield 1, None, path.stat().st_size
-        return
+        return iter([(1, None, path.stat().st_size)]), frozenset()
     data = path.read_bytes()
     parsed = parse_whole(parser_kind, data, observation_time=observed, mapping=mapping)
-    yield 1, lambda: parsed, len(data)
+    return iter([(1, lambda: parsed, len(data))]), feed_names_of(parsed.events)
 
 
 def report_type_of(report: FeedReport) -> shadowserver.ReportType:

@@ -10,11 +10,11 @@ learned a new spelling, or an analyst corrected the text — the row is tried ag
   for a JSON list is ``[{...}]``; for a CSV with a header, the header line and the row).
 
 The events keep the row's number in the report; they are stored in one transaction with the
-quarantine row's removal and the report's counts, under the feed's lock (as chunks are), so the
-row is never both quarantined and stored; while a report of the feed is being processed the feed
-is held for it (``siaga.feeds.locks``) and a retry is refused with a reason. A row that still
-cannot be read stays, with the new reason. Every try is in the audit trail (who, which rows,
-corrected or not).
+quarantine row's removal and the report's counts, under the lock of their feed names (as chunks
+are), so the row is never both quarantined and stored; while a report of those names is being
+processed they are held for it (``siaga.feeds.locks``) and a retry is refused with a reason. A
+row that still cannot be read stays, with the new reason. Every try is in the audit trail (who,
+which rows, corrected or not).
 """
 
 from __future__ import annotations
@@ -95,24 +95,26 @@ def do_retry_quarantined(
     corrections: dict[int, str] | None = None,
     actor: Any = None,
 ) -> RetryOutcome:
-    from siaga.feeds.pipeline import current_context, prepare
+    from siaga.feeds.pipeline import current_context, feed_names_of, prepare
 
     corrections = corrections or {}
     context = current_context()
     outcome = RetryOutcome()
     with transaction.atomic():
-        if not locks.try_hold_for_transaction(report.feed_id):
+        quarantined = list(report.quarantine.select_for_update().filter(row__in=rows))
+        attempts = [(entry, _attempt(report, entry, corrections)) for entry in quarantined]
+        # The rows are read first: the feed names their events carry are what must be held.
+        names = frozenset().union(
+            *(feed_names_of(read.events) for _, read in attempts if isinstance(read, ParseResult))
+        )
+        if not locks.try_hold_for_transaction(names):
             raise ValidationError(
                 _("A report of this feed is being processed; try again when it is done.")
             )
         Feed.objects.select_for_update().only("pk").get(pk=report.feed_id)
-        quarantined = list(report.quarantine.select_for_update().filter(row__in=rows))
-        for entry in quarantined:
-            text = corrections.get(entry.row, entry.raw)
-            try:
-                parsed = parse_single_row(report, entry.row, text)
-            except ValueError as exc:
-                _keep(entry, str(exc), outcome)
+        for entry, parsed in attempts:
+            if isinstance(parsed, str):
+                _keep(entry, parsed, outcome)
                 continue
             if parsed.quarantine:
                 _keep(entry, "; ".join(row.reason for row in parsed.quarantine), outcome)
@@ -140,6 +142,16 @@ def do_retry_quarantined(
             actor=actor,
         )
     return outcome
+
+
+def _attempt(
+    report: FeedReport, entry: QuarantinedRow, corrections: dict[int, str]
+) -> ParseResult | str:
+    """The row read again, as it is or as corrected; the reason it still cannot be read."""
+    try:
+        return parse_single_row(report, entry.row, corrections.get(entry.row, entry.raw))
+    except ValueError as exc:
+        return str(exc)
 
 
 def _keep(entry: QuarantinedRow, reason: str, outcome: RetryOutcome) -> None:

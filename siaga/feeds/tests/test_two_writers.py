@@ -49,7 +49,18 @@ SCHEMA = {
         "optional_fields": [],
     }
 }
+SCHEMA["scan_other"] = {
+    **SCHEMA["scan_example"],
+    "feed_name": "Open-Other",
+    "file_name": "scan_other",
+    "constant_fields": {
+        "classification.taxonomy": "vulnerable",
+        "classification.type": "vulnerable-system",
+        "classification.identifier": "open-other",
+    },
+}
 HEADER = b"timestamp,ip,port\n"
+NAMES = frozenset({"Open-Example"})  # what a report of scan_example holds
 
 
 @pytest.fixture(autouse=True)
@@ -66,9 +77,11 @@ def feed() -> Feed:
     return Feed.objects.create(name="Shadowserver", parser=ParserKind.SHADOWSERVER)
 
 
-def receive(feed: Feed, body: bytes, day: str = "2026-11-29") -> FeedReport:
+def receive(
+    feed: Feed, body: bytes, day: str = "2026-11-29", kind: str = "scan_example"
+) -> FeedReport:
     report, created = actions.do_receive_report(
-        feed, [HEADER + body], f"{day}-scan_example-id.csv", source=ReportSource.CLI, start=False
+        feed, [HEADER + body], f"{day}-{kind}-id.csv", source=ReportSource.CLI, start=False
     )
     assert created
     return report
@@ -228,6 +241,70 @@ def test_a_second_report_counts_on_the_first_reports_events(feed):
     assert set(Event.objects.values_list("count", flat=True)) == {4}
 
 
+def test_two_feeds_that_deliver_one_report_type_never_store_a_finding_twice(feed, monkeypatch):
+    """The same report arrives through two feeds (by HTTP, and by mail as a backup): its
+    findings carry the same feed name, so they are one finding each. The second report waits
+    while the first is storing them; had it not, it would not have seen the first's uncommitted
+    events and would have stored every finding a second time."""
+    monkeypatch.setattr(locks, "WAIT_SECONDS", 0.05)
+    backup = Feed.objects.create(name="Shadowserver by mail", parser=ParserKind.SHADOWSERVER)
+    first, second = receive(feed, rows(20, 20)), receive(backup, rows(20, 20))
+    real_store = pipeline.store_staged
+    inside, release = threading.Event(), threading.Event()
+    failure: list[BaseException] = []
+
+    def store_and_linger(*args: Any, **kwargs: Any) -> Any:
+        stored = real_store(*args, **kwargs)
+        if not inside.is_set():  # the first report, inside its chunk's transaction
+            inside.set()
+            release.wait(10)
+        return stored
+
+    def process_first() -> None:
+        try:
+            pipeline.process_report(first, actions.stored_path(first))
+        except BaseException as exc:
+            failure.append(exc)
+        finally:
+            connection.close()
+
+    monkeypatch.setattr(pipeline, "store_staged", store_and_linger)
+    thread = threading.Thread(target=process_first)
+    thread.start()
+    waited: list[tuple[int, int]] = []
+
+    def progress(done: int, total: int) -> None:
+        if done == 0:
+            waited.append((done, total))
+            release.set()  # the first report may commit now that the second one waits
+
+    try:
+        assert inside.wait(30)
+        result = pipeline.process_report(second, actions.stored_path(second), progress=progress)
+    finally:
+        release.set()
+        thread.join()
+    assert not failure
+    assert Event.objects.count() == 20
+    assert set(Event.objects.values_list("count", flat=True)) == {2}
+    assert result.stored == 0 and result.merged == 20
+    assert waited
+
+
+def test_reports_of_other_types_are_not_held_by_this_one(feed):
+    """A report holds only its own findings' feed name: a report of another type, from the same
+    feed, is processed meanwhile."""
+    other = receive(feed, rows(20, 20).replace(b"21\n", b"23\n"), kind="scan_other")
+
+    def progress(done: int, total: int) -> None:
+        assert done > 0, "the report of another type waited for its feed"
+
+    with held_by_another_session(NAMES):
+        result = pipeline.process_report(other, actions.stored_path(other), progress=progress)
+    assert result.stored == 20
+    assert set(Event.objects.values_list("feed_name", flat=True)) == {"Open-Other"}
+
+
 def test_the_feed_is_held_for_the_whole_report(feed, monkeypatch):
     """Another writer of the feed — an analyst retrying quarantined rows — is refused while a
     report is processed (the report's chunks do not take the feed's row lock), and may go on once
@@ -237,35 +314,95 @@ def test_the_feed_is_held_for_the_whole_report(feed, monkeypatch):
     real_store = pipeline._store_chunk
 
     def store_and_ask(*args: Any, **kwargs: Any) -> Any:
-        seen_by_other.append(_other_session_may_write(feed.pk))
+        seen_by_other.append(_other_session_may_write(NAMES))
         return real_store(*args, **kwargs)
 
     monkeypatch.setattr(pipeline, "_store_chunk", store_and_ask)
     pipeline.process_report(report, actions.stored_path(report))
     assert seen_by_other and not any(seen_by_other)
-    assert _other_session_may_write(feed.pk)
+    assert _other_session_may_write(NAMES)
 
 
-def test_a_retry_is_refused_while_a_report_of_the_feed_is_processed(feed, personas):
-    report = receive(feed, rows(10, 10) + b"not a row\n")
+def test_a_list_holds_the_feed_names_of_its_events(monkeypatch):
+    """A list read whole (IntelMQ events of two partners' feeds) holds each name its events
+    carry, and no other."""
+    feed = Feed.objects.create(name="Partners", parser=ParserKind.INTELMQ_JSONL)
+    lines = [
+        {
+            "feed.name": name,
+            "classification.taxonomy": "malicious-code",
+            "classification.type": "infected-system",
+            "source.ip": f"192.0.2.{number}",
+            "time.source": "2026-11-29T01:00:00+00:00",
+        }
+        for number, name in enumerate(["Botnet-A", "Botnet-B", "Botnet-A"])
+    ]
+    body = "".join(json.dumps(line) + "\n" for line in lines).encode()
+    report, _ = actions.do_receive_report(
+        feed, [body], "partners.jsonl", source=ReportSource.CLI, start=False
+    )
+    real_store = pipeline._store_chunk
+    seen: dict[str, bool] = {}
+
+    def store_and_ask(*args: Any, **kwargs: Any) -> Any:
+        for name in ("Botnet-A", "Botnet-B", "Botnet-C"):
+            seen[name] = _other_session_may_write(frozenset({name}))
+        return real_store(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_store_chunk", store_and_ask)
+    assert pipeline.process_report(report, actions.stored_path(report)).stored == 3
+    assert seen == {"Botnet-A": False, "Botnet-B": False, "Botnet-C": True}
+
+
+def test_feed_names_are_taken_all_or_none(monkeypatch):
+    """Another session holds one of two names: the one taken meanwhile is let go again while
+    waiting (holding it, this writer could keep a third from both), and both are held after."""
+    monkeypatch.setattr(locks, "WAIT_SECONDS", 0.05)
+    first, last = sorted(["Open-Example", "Open-Other"], key=locks.name_key)
+    free_while_waiting: list[bool] = []
+    with held_by_another_session(frozenset({last})) as release:
+
+        def waiting() -> None:
+            free_while_waiting.append(_other_session_may_write(frozenset({first})))
+            if len(free_while_waiting) == 2:
+                release.set()
+
+        with locks.held_for_report({first, last}, waiting=waiting):
+            assert not _other_session_may_write(frozenset({first}))
+            assert not _other_session_may_write(frozenset({last}))
+    assert free_while_waiting[:2] == [True, True]
+    assert _other_session_may_write(frozenset({first, last}))
+
+
+def test_a_retry_is_refused_while_a_report_of_its_feed_names_is_processed(feed, personas):
+    """A corrected row would store an event of "Open-Example" while a report of that name holds
+    it: refused, and stored once the report is done. A row that still cannot be read stores
+    nothing, so it is tried meanwhile."""
+    report = receive(feed, rows(10, 10) + b"not a row\nnor this one\n")
     pipeline.process_report(report, actions.stored_path(report))
-    row = QuarantinedRow.objects.get(report=report).row
-    with (
-        held_by_another_session(feed.pk),
-        pytest.raises(ValidationError, match="being processed"),
-    ):
-        check_retry_quarantined(personas.cert_analyst, report, [row])
-    outcome = check_retry_quarantined(personas.cert_analyst, report, [row])
-    assert outcome.still_quarantined  # "not a row" is still not a row, but it was tried
+    corrected, unreadable = QuarantinedRow.objects.filter(report=report).order_by("row")
+    correction = {corrected.row: '"2026-11-29 01:00:00",192.0.2.99,21'}
+    with held_by_another_session(NAMES):
+        with pytest.raises(ValidationError, match="being processed"):
+            check_retry_quarantined(
+                personas.cert_analyst, report, [corrected.row], corrections=correction
+            )
+        outcome = check_retry_quarantined(personas.cert_analyst, report, [unreadable.row])
+        assert list(outcome.still_quarantined) == [unreadable.row]
+    outcome = check_retry_quarantined(
+        personas.cert_analyst, report, [corrected.row], corrections=correction
+    )
+    assert outcome.stored == [corrected.row]
+    assert Event.objects.filter(source_ip="192.0.2.99", feed_name="Open-Example").exists()
 
 
-def _other_session_may_write(feed_id: int) -> bool:
+def _other_session_may_write(feed_names: frozenset[str]) -> bool:
     answer: list[bool] = []
 
     def ask() -> None:
         try:
             with transaction.atomic():
-                answer.append(locks.try_hold_for_transaction(feed_id))
+                answer.append(locks.try_hold_for_transaction(feed_names))
         finally:
             connection.close()
 
@@ -281,7 +418,7 @@ def test_a_report_waits_for_its_feed_and_tells_its_job_it_is_alive(feed, monkeyp
     monkeypatch.setattr(locks, "WAIT_SECONDS", 0.05)
     report = receive(feed, rows(20, 20))
     calls: list[tuple[int, int]] = []
-    with held_by_another_session(feed.pk) as release:
+    with held_by_another_session(NAMES) as release:
 
         def progress(done: int, total: int) -> None:
             calls.append((done, total))
@@ -297,14 +434,14 @@ def test_a_report_waits_for_its_feed_and_tells_its_job_it_is_alive(feed, monkeyp
 
 
 @contextlib.contextmanager
-def held_by_another_session(feed_id: int) -> Iterator[threading.Event]:
-    """The feed held for a report by another session (a thread with its own connection) until
-    the block ends or the event it gives is set."""
+def held_by_another_session(feed_names: frozenset[str]) -> Iterator[threading.Event]:
+    """The feed names held for a report by another session (a thread with its own connection)
+    until the block ends or the event it gives is set."""
     holding, release = threading.Event(), threading.Event()
 
     def hold() -> None:
         try:
-            with locks.held_for_report(feed_id):
+            with locks.held_for_report(feed_names):
                 holding.set()
                 release.wait(30)
         finally:
