@@ -44,7 +44,8 @@ test-browser: install
 
 # Rebuild the Indonesian catalogue after changing strings (needs GNU gettext's xgettext).
 messages: install
-	cd siaga && ../$(BIN)/siaga makemessages --locale id --ignore "*/tests/*" && ../$(BIN)/python -m siaga.core.i18n compile
+	cd siaga && ../$(BIN)/siaga makemessages --locale id --ignore "*/tests/*"
+	$(BIN)/python -m siaga.core.i18n compile  # from the top: in siaga/, siaga/celery.py hides Celery
 
 openapi: install
 	$(BIN)/siaga export_openapi > docs/openapi.json

@@ -109,7 +109,9 @@ def do_retry_quarantined(
         )
         if not locks.try_hold_for_transaction(names):
             raise ValidationError(
-                _("A report of this feed is being processed; try again when it is done.")
+                _(
+                    "A report with findings of the same feed is being processed; try again when it is done."
+                )
             )
         Feed.objects.select_for_update().only("pk").get(pk=report.feed_id)
         for entry, parsed in attempts:
