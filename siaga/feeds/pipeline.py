@@ -575,6 +575,10 @@ def _parsed_chunks(
 
 def feed_names_of(events: pl.DataFrame) -> frozenset[str]:
     """The feed names of parsed events, as their deduplication keys hold them (none: "")."""
+    if events.height == 0:
+        return frozenset()  # nothing to store, nothing to hold
+    if "feed.name" not in events.columns:
+        return frozenset({""})  # ``harmonized.conform`` gives them an empty one
     return frozenset(events.get_column("feed.name").fill_null("").unique().to_list())
 
 

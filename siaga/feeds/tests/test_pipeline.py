@@ -324,3 +324,12 @@ def test_a_transfer_that_breaks_off_leaves_no_partial_file(feed, settings):
     assert not FeedReport.objects.exists()
     store = Path(settings.SIAGA_FEED_REPORT_DIR)
     assert not list(store.glob(".incoming-*")), "a partial file was left in the report store"
+
+
+def test_the_feed_names_a_report_holds_are_those_its_events_carry():
+    """What a report holds while it stores (``siaga.feeds.locks``): each name once, an event
+    without one as the empty name its deduplication key holds, and nothing for no events."""
+    events = pl.DataFrame({"feed.name": ["Botnet-A", None, "Botnet-B", "Botnet-A"]})
+    assert pipeline.feed_names_of(events) == {"Botnet-A", "Botnet-B", ""}
+    assert pipeline.feed_names_of(events.head(0)) == frozenset()
+    assert pipeline.feed_names_of(pl.DataFrame({"source.ip": ["192.0.2.1"]})) == {""}
