@@ -39,12 +39,13 @@ def canonical_ips(values: pl.Series) -> pl.Series:
     others = text.filter(~is_v4 & text.is_not_null()).unique()
     if others.len() == 0:
         return pl.select(pl.when(is_v4).then(text).otherwise(None)).to_series().alias(values.name)
-    mapping = {value: _canonical_ip(value) for value in others.to_list()}
+    mapping = {value: canonical_ip(value) for value in others.to_list()}
     mapped = text.replace_strict(mapping, default=None, return_dtype=pl.String)
     return pl.select(pl.when(is_v4).then(text).otherwise(mapped)).to_series().alias(values.name)
 
 
-def _canonical_ip(value: str) -> str | None:
+def canonical_ip(value: str) -> str | None:
+    """One address text (trimmed) in canonical form; None where it is not an address."""
     try:
         return str(ipaddress.ip_address(value.strip("[]")))
     except ValueError:
@@ -64,11 +65,12 @@ def canonical_networks(values: pl.Series) -> pl.Series:
     """CIDR networks in canonical form (host bits cleared), null where a value is not one."""
     text = values.cast(pl.String).str.strip_chars()
     distinct = text.drop_nulls().unique().to_list()
-    mapping = {value: _canonical_network(value) for value in distinct}
+    mapping = {value: canonical_network(value) for value in distinct}
     return text.replace_strict(mapping, default=None, return_dtype=pl.String).alias(values.name)
 
 
-def _canonical_network(value: str) -> str | None:
+def canonical_network(value: str) -> str | None:
+    """One CIDR network text (trimmed) in canonical form; None where it is not one."""
     try:
         return str(ipaddress.ip_network(value, strict=False))
     except ValueError:

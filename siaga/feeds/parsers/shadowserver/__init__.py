@@ -137,10 +137,11 @@ class ChunkParser:
                 converted, table, self.report_type, keep_extra=self._columns is None
             )
         refused = converted.select("_row", "_problem").filter(pl.col("_problem").is_not_null())
+        events = converted.drop("_problem")
         if refused.height:
             quarantine.extend(refusals(refused, table, lines, first_row))
             quarantine.sort(key=lambda row: row.row)
-        events = converted.filter(pl.col("_problem").is_null()).drop("_problem")
+            events = events.filter(converted.get_column("_problem").is_null())
         return ParseResult(harmonized.conform(events), quarantine)
 
 
