@@ -1,7 +1,7 @@
 """On PostgreSQL two chunks of a report are stored at once, each on a connection of its own
 (``pipeline._stored_beside``); a chunk holds back the findings that the chunk before it may touch
-until that one has committed (``events.actions.HeldBack``), and the feed is held for the whole
-report (``siaga.feeds.locks``). These tests use committed data (another connection sees nothing
+until that one has committed (``events.actions.HeldBack``), and the report's feed names are held
+for the whole report (``siaga.feeds.locks``). These tests use committed data (another connection sees nothing
 of a test's open transaction), so they run only on PostgreSQL."""
 
 from __future__ import annotations
@@ -305,10 +305,10 @@ def test_reports_of_other_types_are_not_held_by_this_one(feed):
     assert set(Event.objects.values_list("feed_name", flat=True)) == {"Open-Other"}
 
 
-def test_the_feed_is_held_for_the_whole_report(feed, monkeypatch):
-    """Another writer of the feed — an analyst retrying quarantined rows — is refused while a
-    report is processed (the report's chunks do not take the feed's row lock), and may go on once
-    it is done."""
+def test_the_feed_names_are_held_for_the_whole_report(feed, monkeypatch):
+    """Another writer of the feed name — an analyst retrying quarantined rows — is refused while
+    a report is processed (the report's chunks do not take the feed's row lock), and may go on
+    once it is done."""
     report = receive(feed, rows(300, 300) + b"not a row\n")
     seen_by_other: list[bool] = []
     real_store = pipeline._store_chunk
@@ -412,9 +412,9 @@ def _other_session_may_write(feed_names: frozenset[str]) -> bool:
     return answer[0]
 
 
-def test_a_report_waits_for_its_feed_and_tells_its_job_it_is_alive(feed, monkeypatch):
-    """Another report of the feed holds it: this one waits, reporting progress (its job's
-    heartbeat) meanwhile, and is processed once the feed is free."""
+def test_a_report_waits_for_its_feed_names_and_tells_its_job_it_is_alive(feed, monkeypatch):
+    """Another report of the feed name holds it: this one waits, reporting progress (its job's
+    heartbeat) meanwhile, and is processed once the name is free."""
     monkeypatch.setattr(locks, "WAIT_SECONDS", 0.05)
     report = receive(feed, rows(20, 20))
     calls: list[tuple[int, int]] = []
