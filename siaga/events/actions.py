@@ -16,9 +16,10 @@ Every index of the events table is paid for by every COPY (each B-tree costs abo
 writing the row itself), so the table has only those its questions need: see ``models.Event``.
 
 The caller holds the lock of its events' feed names (``siaga.feeds.locks``), so nothing else
-stores events they could repeat meanwhile. On PostgreSQL the pipeline stores two chunks of a report at once, on two
-connections; a chunk then holds back the findings that the chunk before it may touch
-(``HeldBack``) until that one has committed, so the two never insert the same finding twice.
+stores events they could repeat meanwhile. On PostgreSQL the pipeline stores two chunks of a
+report at once, on two connections; a chunk then holds back the findings that the chunk before it
+may touch (``HeldBack``) until that one has committed, so the two never insert the same finding
+twice.
 """
 
 from __future__ import annotations

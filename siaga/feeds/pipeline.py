@@ -6,12 +6,13 @@ whatever the file's size; the other formats are small lists and are read whole.
 
 Each chunk's events, quarantined rows and ``ReportChunk`` row commit in one transaction. The
 report's feed names are held for the whole report (``siaga.feeds.locks``), so nothing else stores
-events its findings could repeat meanwhile. On PostgreSQL two chunks are stored at once, each on a connection of its own
-(``two_writers_apply``): a chunk holds back the findings whose keys the chunk before it holds
-until that one has committed (``siaga.events.actions.HeldBack``), and commits after it, so the
-deduplication never misses a finding and the stored chunks are always the report's first ones.
-Elsewhere chunks are stored one at a time, under the feed's row lock. A chunk that is already
-recorded is skipped, so processing a report again after a crash neither loses nor doubles events.
+events its findings could repeat meanwhile. On PostgreSQL two chunks are stored at once, each on
+a connection of its own (``two_writers_apply``): a chunk holds back the findings whose keys the
+chunk before it holds until that one has committed (``siaga.events.actions.HeldBack``), and
+commits after it, so the deduplication never misses a finding and the stored chunks are always
+the report's first ones. Elsewhere chunks are stored one at a time, under the feed's row lock. A
+chunk that is already recorded is skipped, so processing a report again after a crash neither
+loses nor doubles events.
 """
 
 from __future__ import annotations
